@@ -1,0 +1,174 @@
+//! Numbers: exact-decimal checks, literal-number equality and numeric ranges.
+//!
+//! Every finite JSON number is numeric, parsed with correct rounding (Rust's `f64::from_str`).
+//! Pattern *operands* (of `numeric` and of numeric `anything-but`) must also be exactly what the
+//! rounded double says: `123456789012345678` is rejected (`Cannot compare number : …`), as
+//! event-ruler rejects it, because comparing against it would silently compare against
+//! `123456789012345680`. A *literal* number that is not exact stays a textual match only, so that an
+//! 18-digit account number never matches its neighbours.
+
+use std::cmp::Ordering;
+
+/// Parses a JSON number's text into a finite double, or `None` when it overflows to infinity.
+pub(crate) fn finite(text: &str) -> Option<f64> {
+    text.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+/// The double `text` denotes when that double's decimal value is exactly `text`'s decimal value
+/// (after shortest round-trip formatting), as event-ruler requires of comparable numbers.
+pub(crate) fn exact(text: &str) -> Option<f64> {
+    let value = finite(text)?;
+    let shortest = format!("{value:e}");
+    (Decimal::parse(text)? == Decimal::parse(&shortest)?).then_some(value)
+}
+
+/// A decimal number normalised as `±0.DIGITS × 10^exponent` with no leading or trailing zeros.
+#[derive(PartialEq, Eq, Debug)]
+struct Decimal {
+    negative: bool,
+    digits: Vec<u8>,
+    exponent: i128,
+}
+
+impl Decimal {
+    fn parse(text: &str) -> Option<Decimal> {
+        let (negative, rest) = match text.strip_prefix('-') {
+            Some(r) => (true, r),
+            None => (false, text),
+        };
+        let (mantissa, exp) = match rest.find(['e', 'E']) {
+            Some(i) => (&rest[..i], &rest[i + 1..]),
+            None => (rest, "0"),
+        };
+        let exp_negative = exp.starts_with('-');
+        let exp_digits = exp.trim_start_matches(['+', '-']);
+        // Saturate absurd exponents: the value is then zero or infinite and was filtered out before.
+        let mut exponent: i128 = 0;
+        for b in exp_digits.bytes() {
+            exponent = (exponent * 10 + i128::from(b - b'0')).min(1 << 80);
+        }
+        if exp_negative {
+            exponent = -exponent;
+        }
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let mut digits: Vec<u8> = int.bytes().chain(frac.bytes()).map(|b| b - b'0').collect();
+        let mut point = int.len() as i128;
+        let leading = digits.iter().take_while(|&&d| d == 0).count();
+        digits.drain(..leading);
+        point -= leading as i128;
+        while digits.last() == Some(&0) {
+            digits.pop();
+        }
+        if digits.is_empty() {
+            return Some(Decimal { negative: false, digits, exponent: 0 });
+        }
+        Some(Decimal { negative, digits, exponent: point + exponent })
+    }
+}
+
+/// A number literal of a pattern (`[300]`): its text and, when exact, its value.
+#[derive(Clone, Debug)]
+pub struct NumberLit {
+    pub(crate) text: Box<str>,
+    pub(crate) value: Option<f64>,
+}
+
+impl NumberLit {
+    pub(crate) fn new(text: &str) -> NumberLit {
+        NumberLit { text: text.into(), value: exact(text) }
+    }
+
+    /// True when an event number spelled `text` equals this literal: the same spelling, or both
+    /// finite doubles that are numerically equal (`[300]` matches `300.0` and `3.0e2`).
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        *self.text == *text || self.value.is_some_and(|v| finite(text) == Some(v))
+    }
+
+    /// The literal's text as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+impl PartialEq for NumberLit {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+/// A numeric interval with open or closed ends; `=` is the closed point interval.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Range {
+    pub(crate) low: f64,
+    pub(crate) low_open: bool,
+    pub(crate) high: f64,
+    pub(crate) high_open: bool,
+}
+
+impl Range {
+    pub(crate) const ALL: Range = Range {
+        low: f64::NEG_INFINITY,
+        low_open: true,
+        high: f64::INFINITY,
+        high_open: true,
+    };
+
+    /// Does the (finite) value lie in the range?
+    pub(crate) fn contains(&self, v: f64) -> bool {
+        let above = match v.partial_cmp(&self.low) {
+            Some(Ordering::Greater) => true,
+            Some(Ordering::Equal) => !self.low_open,
+            _ => false,
+        };
+        let below = match v.partial_cmp(&self.high) {
+            Some(Ordering::Less) => true,
+            Some(Ordering::Equal) => !self.high_open,
+            _ => false,
+        };
+        above && below
+    }
+
+    /// Does an event number spelled `text` lie in the range? Non-finite numbers never do.
+    pub(crate) fn matches(&self, text: &str) -> bool {
+        finite(text).is_some_and(|v| self.contains(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exactness() {
+        for ok in ["0", "-0", "300", "300.0", "3.0e2", "0.1", "1e300", "5e-324", "9007199254740993e0"] {
+            if ok == "9007199254740993e0" {
+                assert_eq!(exact(ok), None, "2^53+1 is not a double");
+            } else {
+                assert!(exact(ok).is_some(), "{ok}");
+            }
+        }
+        for bad in ["123456789012345678", "1e400", "0.1e-400", "1e99999999999999999999999"] {
+            assert_eq!(exact(bad), None, "{bad}");
+        }
+        assert_eq!(exact("0e99999999999999999999999"), Some(0.0));
+        assert_eq!(exact("123456789012345680"), Some(123456789012345680.0));
+    }
+
+    #[test]
+    fn literal_equality() {
+        let n = NumberLit::new("300");
+        assert!(n.matches("300") && n.matches("300.0") && n.matches("3.0e2") && n.matches("3E2"));
+        assert!(!n.matches("300.1") && !n.matches("1e400"));
+        let big = NumberLit::new("123456789012345678");
+        assert!(big.matches("123456789012345678"));
+        assert!(!big.matches("123456789012345679"));
+        assert!(NumberLit::new("-0").matches("0"));
+    }
+
+    #[test]
+    fn ranges() {
+        let r = Range { low: 0.0, low_open: true, high: 5.0, high_open: false };
+        assert!(!r.contains(0.0) && r.contains(0.1) && r.contains(5.0) && !r.contains(5.1));
+        assert!(Range::ALL.contains(1e308) && !Range::ALL.matches("1e400"));
+    }
+}

@@ -1,0 +1,285 @@
+//! The one error type of the crate: what went wrong ([`ErrorKind`]), where (byte [`Span`], line,
+//! column) and why (a reason text that matches EventBridge's wording where EventBridge has one).
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// A half-open byte range `[start, end)` into the text that was parsed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub struct Span {
+    /// First byte of the offending token.
+    pub start: usize,
+    /// One past its last byte (equal to `start` at the end of input).
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub const fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The span as a `Range`, for slicing the source text.
+    pub fn range(self) -> Range<usize> {
+        self.start..self.end
+    }
+}
+
+/// What kind of problem an [`Error`] reports.
+///
+/// New kinds may be added in minor releases, so match with a wildcard arm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The pattern text is not valid JSON (the reason is the JSON problem).
+    Json,
+    /// The pattern is not a JSON object: `Filter is not an object`.
+    NotAnObject,
+    /// `{}` somewhere in the pattern: `Empty objects are not allowed`.
+    EmptyObject,
+    /// A leaf array `[]`: `Empty arrays are not allowed`.
+    EmptyArray,
+    /// A field whose value is neither an object nor an array: `"<key>" must be an object or an array`.
+    InvalidFieldValue,
+    /// A leaf array element that is an array: `Match value must be String, number, true, false, or null`.
+    InvalidMatchValue,
+    /// An operator object with no key: `Match expression name not found`.
+    MissingOperator,
+    /// An operator object with more than one key: `Only one key allowed in match expression`.
+    MultipleOperators,
+    /// An operator name that does not exist: `Unrecognized match type <name>`.
+    UnknownOperator,
+    /// A bad `prefix` argument.
+    InvalidPrefix,
+    /// A bad `suffix` argument.
+    InvalidSuffix,
+    /// A bad `equals-ignore-case` argument.
+    InvalidEqualsIgnoreCase,
+    /// A bad `anything-but` argument (any of its forms).
+    InvalidAnythingBut,
+    /// A bad `numeric` expression.
+    InvalidNumeric,
+    /// A bad `exists` argument.
+    InvalidExists,
+    /// A bad `cidr` argument.
+    InvalidCidr,
+    /// A bad `wildcard` argument (`**`, a bad escape, not a string).
+    InvalidWildcard,
+    /// The wildcards of one rule branch are too complex to match in bounded time.
+    WildcardTooComplex,
+    /// A malformed `$or`.
+    InvalidOr,
+    /// An operator name used as a field name inside `$or`.
+    ReservedFieldName,
+    /// The same leaf path given twice while duplicate paths are disallowed.
+    DuplicatePath,
+    /// An operator that the selected dialect does not support.
+    OperatorNotInDialect,
+    /// Pattern nesting deeper than the configured limit.
+    NestingTooDeep,
+    /// `$or` expands to more branch combinations than the configured limit.
+    TooManyOrBranches,
+    /// The pattern text is longer than the dialect allows.
+    PatternTooLong,
+    /// An event is not valid JSON, or not a JSON object.
+    InvalidEvent,
+    /// An event nests deeper than the configured limit.
+    EventTooDeep,
+}
+
+impl ErrorKind {
+    /// The kind's name as used in conformance files and diagnostics (e.g. `"EmptyArray"`).
+    pub fn name(self) -> &'static str {
+        use ErrorKind::*;
+        match self {
+            Json => "Json",
+            NotAnObject => "NotAnObject",
+            EmptyObject => "EmptyObject",
+            EmptyArray => "EmptyArray",
+            InvalidFieldValue => "InvalidFieldValue",
+            InvalidMatchValue => "InvalidMatchValue",
+            MissingOperator => "MissingOperator",
+            MultipleOperators => "MultipleOperators",
+            UnknownOperator => "UnknownOperator",
+            InvalidPrefix => "InvalidPrefix",
+            InvalidSuffix => "InvalidSuffix",
+            InvalidEqualsIgnoreCase => "InvalidEqualsIgnoreCase",
+            InvalidAnythingBut => "InvalidAnythingBut",
+            InvalidNumeric => "InvalidNumeric",
+            InvalidExists => "InvalidExists",
+            InvalidCidr => "InvalidCidr",
+            InvalidWildcard => "InvalidWildcard",
+            WildcardTooComplex => "WildcardTooComplex",
+            InvalidOr => "InvalidOr",
+            ReservedFieldName => "ReservedFieldName",
+            DuplicatePath => "DuplicatePath",
+            OperatorNotInDialect => "OperatorNotInDialect",
+            NestingTooDeep => "NestingTooDeep",
+            TooManyOrBranches => "TooManyOrBranches",
+            PatternTooLong => "PatternTooLong",
+            InvalidEvent => "InvalidEvent",
+            EventTooDeep => "EventTooDeep",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// An invalid pattern or event: kind, position and reason.
+///
+/// `Display` prints one line, `line:column: reason`. The alternate form (`{:#}`) adds the source
+/// line with carets under the offending token:
+///
+/// ```
+/// let err = eventsift::Pattern::new(r#"{"source": []}"#).unwrap_err();
+/// assert_eq!(err.kind(), eventsift::ErrorKind::EmptyArray);
+/// assert_eq!((err.line(), err.column()), (1, 12));
+/// assert_eq!(err.reason(), "Empty arrays are not allowed");
+/// assert_eq!(format!("{:#}", err), "\
+/// 1:12: Empty arrays are not allowed
+///   |
+/// 1 | {\"source\": []}
+///   |            ^^");
+/// ```
+#[derive(Clone)]
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Clone)]
+struct Inner {
+    kind: ErrorKind,
+    span: Span,
+    reason: String,
+    line: usize,
+    column: usize,
+    /// The text the span points into, kept for caret rendering.
+    source: Option<Arc<str>>,
+}
+
+impl Error {
+    /// A new error; line and column are computed from `source`.
+    pub(crate) fn new(kind: ErrorKind, span: Span, reason: impl Into<String>, source: &str) -> Error {
+        let (line, column) = line_column(source, span.start);
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                span,
+                reason: reason.into(),
+                line,
+                column,
+                source: Some(Arc::from(source)),
+            }),
+        }
+    }
+
+    /// What kind of problem this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// Byte range of the offending token in the parsed text.
+    pub fn span(&self) -> Span {
+        self.inner.span
+    }
+
+    /// 1-based line of the span's start.
+    pub fn line(&self) -> usize {
+        self.inner.line
+    }
+
+    /// 1-based column (in characters) of the span's start.
+    pub fn column(&self) -> usize {
+        self.inner.column
+    }
+
+    /// The reason, worded as EventBridge words it where it has a wording
+    /// (e.g. `Empty arrays are not allowed`).
+    pub fn reason(&self) -> &str {
+        &self.inner.reason
+    }
+
+    /// Prefixes the reason with context (a rule id, a filter index, a file name).
+    pub(crate) fn with_context(mut self, context: impl fmt::Display) -> Error {
+        self.inner.reason = format!("{context}: {}", self.inner.reason);
+        self
+    }
+
+    /// Moves the error into an enclosing document: `offset` is where the parsed text starts in
+    /// `outer`, and `map` translates a byte offset of the parsed text into one of `outer`.
+    pub(crate) fn relocate(mut self, outer: &str, map: impl Fn(usize) -> usize) -> Error {
+        let span = Span::new(map(self.inner.span.start), map(self.inner.span.end));
+        let (line, column) = line_column(outer, span.start);
+        self.inner.span = span;
+        self.inner.line = line;
+        self.inner.column = column;
+        self.inner.source = Some(Arc::from(outer));
+        self
+    }
+}
+
+/// 1-based line and character column of byte `offset` in `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = floor_char_boundary(text, offset.min(text.len()));
+    let before = &text[..offset];
+    let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.inner.kind)
+            .field("span", &self.inner.span)
+            .field("line", &self.inner.line)
+            .field("column", &self.inner.column)
+            .field("reason", &self.inner.reason)
+            .finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.inner.line, self.inner.column, self.inner.reason)?;
+        if f.alternate() {
+            if let Some(source) = &self.inner.source {
+                render_carets(f, source, self.inner.span, self.inner.line)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Writes the source line of `span.start` with carets under the span (clipped to that line).
+fn render_carets(f: &mut fmt::Formatter<'_>, source: &str, span: Span, line: usize) -> fmt::Result {
+    let start = floor_char_boundary(source, span.start.min(source.len()));
+    let line_start = source[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = source[start..].find('\n').map_or(source.len(), |i| start + i);
+    let text = source[line_start..line_end].trim_end_matches('\r');
+    let end = floor_char_boundary(source, span.end.clamp(start, (line_start + text.len()).max(start)));
+    let pad = source[line_start..start].chars().count();
+    let width = source[start..end].chars().count().max(1);
+    let gutter = " ".repeat(line.to_string().len());
+    write!(
+        f,
+        "\n{gutter} |\n{line} | {text}\n{gutter} | {}{}",
+        " ".repeat(pad),
+        "^".repeat(width)
+    )
+}
+
+impl std::error::Error for Error {}

@@ -1,0 +1,430 @@
+//! One pass over event JSON text, yielding the leaf occurrences a pattern can use.
+//!
+//! Objects are descended only where some referenced path continues; every other value is skipped
+//! (still validated: the event must be valid JSON). Arrays are "crushed": their elements sit at the
+//! parent's path, and each occurrence carries its *trail* — the (array, element) pairs above it — so
+//! that matching can keep fields of one branch inside one array element (array consistency).
+//! Strings are borrowed from the input unless they contain escapes. Nesting is limited (an error,
+//! never a stack overflow).
+
+use std::borrow::Cow;
+
+use crate::error::{Error, ErrorKind, Span};
+
+/// A scalar leaf of an event.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Value<'a> {
+    Null,
+    Bool(bool),
+    /// As spelled in the event.
+    Number(Cow<'a, str>),
+    String(Cow<'a, str>),
+}
+
+/// One (array, element index) step of a trail.
+pub(crate) type Step = (u32, u32);
+
+/// A leaf occurrence at a referenced path.
+#[derive(Clone, Debug)]
+pub(crate) struct Leaf<'a> {
+    /// The path's id, as given by the [`Paths`] lookup.
+    pub path: u32,
+    pub value: Value<'a>,
+    /// Range into [`Leaves::steps`].
+    pub trail: (u32, u32),
+}
+
+/// The occurrences of one event, with their trails.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Leaves<'a> {
+    pub leaves: Vec<Leaf<'a>>,
+    pub steps: Vec<Step>,
+}
+
+impl<'a> Leaves<'a> {
+    pub fn trail(&self, leaf: &Leaf<'_>) -> &[Step] {
+        &self.steps[leaf.trail.0 as usize..(leaf.trail.0 + leaf.trail.1) as usize]
+    }
+
+    pub fn clear(&mut self) {
+        self.leaves.clear();
+        self.steps.clear();
+    }
+
+    pub(crate) fn push(&mut self, path: u32, value: Value<'a>, trail: &[Step]) {
+        let start = self.steps.len() as u32;
+        self.steps.extend_from_slice(trail);
+        self.leaves.push(Leaf { path, value, trail: (start, trail.len() as u32) });
+    }
+}
+
+/// Can two trails come from one choice of array elements? They conflict only when they pass through
+/// the same array at different elements.
+pub(crate) fn consistent(a: &[Step], b: &[Step]) -> bool {
+    for (x, y) in a.iter().zip(b) {
+        if x.0 != y.0 {
+            return true;
+        }
+        if x.1 != y.1 {
+            return false;
+        }
+    }
+    true
+}
+
+/// What the reader asks about paths.
+pub(crate) trait Paths {
+    /// The id of a referenced leaf path.
+    fn leaf(&self, path: &str) -> Option<u32>;
+    /// Does some referenced path continue below `path` (i.e. start with `path` + `.`)?
+    fn descends(&self, path: &str) -> bool;
+}
+
+/// Reads `text` (a JSON object) into `out`. `max_depth` bounds nesting.
+pub(crate) fn read<'a>(text: &'a str, paths: &dyn Paths, max_depth: usize, out: &mut Leaves<'a>) -> Result<(), Error> {
+    let mut r = Reader {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        paths,
+        max_depth,
+        path: String::new(),
+        trail: Vec::new(),
+        arrays: 0,
+        out,
+    };
+    r.skip_bom();
+    r.ws();
+    if r.peek() != Some(b'{') {
+        return Err(r.error_here("event is not a JSON object"));
+    }
+    r.value(Target::Descend, 1)?;
+    r.ws();
+    if r.pos != r.bytes.len() {
+        return Err(r.error_here("unexpected trailing characters after the event"));
+    }
+    Ok(())
+}
+
+/// What to do with the value being read.
+#[derive(Clone, Copy)]
+enum Target {
+    /// Validate only.
+    Skip,
+    /// Record scalars under this path id (and descend further if paths continue).
+    Leaf(u32, bool),
+    /// Not a leaf path, but paths continue below.
+    Descend,
+}
+
+struct Reader<'a, 'p, 'o> {
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+    paths: &'p dyn Paths,
+    max_depth: usize,
+    path: String,
+    trail: Vec<Step>,
+    arrays: u32,
+    out: &'o mut Leaves<'a>,
+}
+
+impl<'a> Reader<'a, '_, '_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_bom(&mut self) {
+        if self.text.starts_with('\u{feff}') {
+            self.pos = 3;
+        }
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn error_at(&self, start: usize, len: usize, reason: impl Into<String>) -> Error {
+        Error::new(ErrorKind::InvalidEvent, Span::new(start, (start + len).min(self.bytes.len())), reason, self.text)
+    }
+
+    fn error_here(&self, reason: &str) -> Error {
+        match self.text[self.pos.min(self.text.len())..].chars().next() {
+            None => self.error_at(self.pos, 0, format!("{reason}: unexpected end of input")),
+            Some(c) => self.error_at(self.pos, c.len_utf8(), format!("{reason}: unexpected character {c:?}")),
+        }
+    }
+
+    fn expect(&mut self, b: u8, what: &str) -> Result<(), Error> {
+        self.ws();
+        if self.peek() == Some(b) {
+            self.pos += 1;
+            Ok(())
+        } else {
+            Err(self.error_here(&format!("invalid JSON: expected {what}")))
+        }
+    }
+
+    fn value(&mut self, target: Target, depth: usize) -> Result<(), Error> {
+        self.ws();
+        match self.peek() {
+            Some(b'{' | b'[') if depth > self.max_depth => Err(Error::new(
+                ErrorKind::EventTooDeep,
+                Span::new(self.pos, self.pos + 1),
+                format!("event nests deeper than {} levels", self.max_depth),
+                self.text,
+            )),
+            Some(b'{') => self.object(target, depth),
+            Some(b'[') => self.array(target, depth),
+            Some(b'"') => {
+                let s = self.string()?;
+                self.record(target, || Value::String(s));
+                Ok(())
+            }
+            Some(b'-' | b'0'..=b'9') => {
+                let n = self.number()?;
+                self.record(target, || Value::Number(Cow::Borrowed(n)));
+                Ok(())
+            }
+            Some(b't') => self.word("true", target, Value::Bool(true)),
+            Some(b'f') => self.word("false", target, Value::Bool(false)),
+            Some(b'n') => self.word("null", target, Value::Null),
+            _ => Err(self.error_here("invalid JSON: expected a value")),
+        }
+    }
+
+    fn record(&mut self, target: Target, value: impl FnOnce() -> Value<'a>) {
+        if let Target::Leaf(id, _) = target {
+            let v = value();
+            self.out.push(id, v, &self.trail);
+        }
+    }
+
+    fn word(&mut self, word: &str, target: Target, value: Value<'a>) -> Result<(), Error> {
+        if self.bytes[self.pos..].starts_with(word.as_bytes()) {
+            self.pos += word.len();
+            self.record(target, || value);
+            Ok(())
+        } else {
+            Err(self.error_here("invalid JSON: expected a value"))
+        }
+    }
+
+    fn object(&mut self, target: Target, depth: usize) -> Result<(), Error> {
+        self.pos += 1;
+        let descend = matches!(target, Target::Descend | Target::Leaf(_, true));
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.error_here("invalid JSON: expected a double-quoted field name"));
+            }
+            let key = self.string()?;
+            self.expect(b':', "':'")?;
+            if descend {
+                let saved = self.path.len();
+                if !self.path.is_empty() {
+                    self.path.push('.');
+                }
+                self.path.push_str(&key);
+                let child = match (self.paths.leaf(&self.path), self.paths.descends(&self.path)) {
+                    (Some(id), more) => Target::Leaf(id, more),
+                    (None, true) => Target::Descend,
+                    (None, false) => Target::Skip,
+                };
+                let result = self.value(child, depth + 1);
+                self.path.truncate(saved);
+                result?;
+            } else {
+                self.value(Target::Skip, depth + 1)?;
+            }
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.error_here("invalid JSON: expected ',' or '}'")),
+            }
+        }
+    }
+
+    fn array(&mut self, target: Target, depth: usize) -> Result<(), Error> {
+        self.pos += 1;
+        let id = self.arrays;
+        self.arrays += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let tracked = !matches!(target, Target::Skip);
+        let mut index = 0u32;
+        loop {
+            if tracked {
+                self.trail.push((id, index));
+            }
+            let result = self.value(target, depth + 1);
+            if tracked {
+                self.trail.pop();
+            }
+            result?;
+            index += 1;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(self.error_here("invalid JSON: expected ',' or ']'")),
+            }
+        }
+    }
+
+    fn number(&mut self) -> Result<&'a str, Error> {
+        let start = self.pos;
+        let b = self.bytes;
+        let mut i = self.pos;
+        if b.get(i) == Some(&b'-') {
+            i += 1;
+        }
+        let digits = |mut i: usize| {
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            i
+        };
+        match b.get(i) {
+            Some(b'0') => i += 1,
+            Some(b'1'..=b'9') => i = digits(i),
+            _ => {
+                self.pos = i;
+                return Err(self.error_here("invalid JSON number"));
+            }
+        }
+        if b.get(i) == Some(&b'.') {
+            let j = digits(i + 1);
+            if j == i + 1 {
+                self.pos = j;
+                return Err(self.error_here("invalid JSON number: expected a digit after '.'"));
+            }
+            i = j;
+        }
+        if let Some(b'e' | b'E') = b.get(i) {
+            i += 1;
+            if let Some(b'+' | b'-') = b.get(i) {
+                i += 1;
+            }
+            let j = digits(i);
+            if j == i {
+                self.pos = j;
+                return Err(self.error_here("invalid JSON number: expected a digit in the exponent"));
+            }
+            i = j;
+        }
+        if b.get(i).is_some_and(u8::is_ascii_digit) {
+            self.pos = i;
+            return Err(self.error_here("invalid JSON number: leading zeros are not allowed"));
+        }
+        self.pos = i;
+        Ok(&self.text[start..i])
+    }
+
+    fn string(&mut self) -> Result<Cow<'a, str>, Error> {
+        let start = self.pos;
+        self.pos += 1;
+        let body = self.pos;
+        loop {
+            match self.peek() {
+                None => return Err(self.error_at(start, 1, "invalid JSON: unterminated string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Borrowed(&self.text[body..self.pos - 1]));
+                }
+                Some(b'\\') => break,
+                Some(c) if c < 0x20 => return Err(self.error_here("invalid JSON: control character in string")),
+                Some(_) => self.pos += 1,
+            }
+        }
+        let mut out = String::from(&self.text[body..self.pos]);
+        loop {
+            match self.peek() {
+                None => return Err(self.error_at(start, 1, "invalid JSON: unterminated string")),
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Cow::Owned(out));
+                }
+                Some(b'\\') => {
+                    let c = self.escape()?;
+                    out.push(c);
+                }
+                Some(c) if c < 0x20 => return Err(self.error_here("invalid JSON: control character in string")),
+                Some(_) => {
+                    let run = self.bytes[self.pos..]
+                        .iter()
+                        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                        .map_or(self.bytes.len(), |n| self.pos + n);
+                    out.push_str(&self.text[self.pos..run]);
+                    self.pos = run;
+                }
+            }
+        }
+    }
+
+    fn hex4(&self, at: usize) -> Option<u32> {
+        let digits = self.text.get(at..at + 4)?;
+        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(digits, 16).ok()
+    }
+
+    fn escape(&mut self) -> Result<char, Error> {
+        let at = self.pos;
+        let c = match self.bytes.get(at + 1) {
+            Some(b'"') => '"',
+            Some(b'\\') => '\\',
+            Some(b'/') => '/',
+            Some(b'b') => '\u{8}',
+            Some(b'f') => '\u{c}',
+            Some(b'n') => '\n',
+            Some(b'r') => '\r',
+            Some(b't') => '\t',
+            Some(b'u') => {
+                let Some(high) = self.hex4(at + 2) else {
+                    return Err(self.error_at(at, 2, "invalid JSON: bad \\u escape"));
+                };
+                let c = match high {
+                    0xD800..=0xDBFF => {
+                        let low = (self.bytes.get(at + 6) == Some(&b'\\') && self.bytes.get(at + 7) == Some(&b'u'))
+                            .then(|| self.hex4(at + 8))
+                            .flatten();
+                        match low {
+                            Some(low @ 0xDC00..=0xDFFF) => {
+                                self.pos = at + 12;
+                                return Ok(char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+                                    .unwrap_or('\u{fffd}'));
+                            }
+                            _ => return Err(self.error_at(at, 6, "invalid JSON: lone surrogate in \\u escape")),
+                        }
+                    }
+                    0xDC00..=0xDFFF => return Err(self.error_at(at, 6, "invalid JSON: lone surrogate in \\u escape")),
+                    c => char::from_u32(c).unwrap_or('\u{fffd}'),
+                };
+                self.pos = at + 6;
+                return Ok(c);
+            }
+            _ => return Err(self.error_at(at, 2, "invalid JSON: bad escape")),
+        };
+        self.pos = at + 2;
+        Ok(c)
+    }
+}

@@ -1,0 +1,171 @@
+//! Evaluating compiled branches against an event's leaf occurrences.
+
+use crate::compile::fold::{ends_with_folded, eq_folded, starts_with_folded};
+use crate::compile::ir::{AnythingBut, Branch, Matcher};
+use crate::event::reader::{consistent, Leaves, Step, Value};
+
+/// Does one leaf value satisfy one matcher?
+pub(crate) fn test(m: &Matcher, v: &Value<'_>) -> bool {
+    match (m, v) {
+        (Matcher::Exists, _) => true,
+        (Matcher::String(s), Value::String(x)) => **s == **x,
+        (Matcher::Number(n), Value::Number(x)) => n.matches(x),
+        (Matcher::Bool(b), Value::Bool(x)) => b == x,
+        (Matcher::Null, Value::Null) => true,
+        (Matcher::Prefix(p), Value::String(x)) => x.starts_with(&**p),
+        (Matcher::PrefixIgnoreCase(p), Value::String(x)) => starts_with_folded(x, p),
+        (Matcher::Suffix(p), Value::String(x)) => x.ends_with(&**p),
+        (Matcher::SuffixIgnoreCase(p), Value::String(x)) => ends_with_folded(x, p),
+        (Matcher::EqualsIgnoreCase(p), Value::String(x)) => eq_folded(p, x),
+        (Matcher::Wildcard(w), Value::String(x)) => w.is_match(x),
+        (Matcher::Numeric(r), Value::Number(x)) => r.matches(x),
+        (Matcher::Cidr(c), Value::String(x)) => c.contains(x),
+        (Matcher::AnythingBut(a), v) => !excluded(a, v),
+        _ => false,
+    }
+}
+
+/// Is the value one that `anything-but` excludes? Values of the other type are never excluded.
+fn excluded(a: &AnythingBut, v: &Value<'_>) -> bool {
+    match (a, v) {
+        (AnythingBut::Strings(l), Value::String(x)) => l.iter().any(|s| **s == **x),
+        (AnythingBut::Numbers(l), Value::Number(x)) => l.iter().any(|n| n.matches(x)),
+        (AnythingBut::Prefixes(l), Value::String(x)) => l.iter().any(|p| x.starts_with(&**p)),
+        (AnythingBut::Suffixes(l), Value::String(x)) => l.iter().any(|p| x.ends_with(&**p)),
+        (AnythingBut::EqualsIgnoreCase(l), Value::String(x)) => l.iter().any(|p| eq_folded(p, x)),
+        (AnythingBut::Wildcards(l), Value::String(x)) => l.iter().any(|w| w.is_match(x)),
+        _ => false,
+    }
+}
+
+/// Per-event working memory, reused across events.
+#[derive(Default, Debug)]
+pub(crate) struct Scratch {
+    /// For each field of the branch being evaluated: candidate leaf indices.
+    candidates: Vec<Vec<u32>>,
+    order: Vec<usize>,
+    chosen: Vec<u32>,
+}
+
+/// Leaf indices grouped by path id, so a field finds its occurrences without scanning all leaves.
+#[derive(Default, Debug)]
+pub(crate) struct ByPath {
+    pub starts: Vec<u32>,
+    pub items: Vec<u32>,
+}
+
+impl ByPath {
+    pub fn build(&mut self, leaves: &Leaves<'_>, paths: usize) {
+        self.starts.clear();
+        self.starts.resize(paths + 1, 0);
+        for l in &leaves.leaves {
+            self.starts[l.path as usize + 1] += 1;
+        }
+        for i in 0..paths {
+            self.starts[i + 1] += self.starts[i];
+        }
+        self.items.clear();
+        self.items.resize(leaves.leaves.len(), 0);
+        let mut next = self.starts.clone();
+        for (i, l) in leaves.leaves.iter().enumerate() {
+            let slot = &mut next[l.path as usize];
+            self.items[*slot as usize] = i as u32;
+            *slot += 1;
+        }
+    }
+
+    pub fn at(&self, path: usize) -> &[u32] {
+        &self.items[self.starts[path] as usize..self.starts[path + 1] as usize]
+    }
+}
+
+/// Does the branch match? Fields are satisfied by one leaf each, chosen so that no two chosen leaves
+/// come from different elements of one array; a field with `exists: false` may instead be satisfied
+/// by having no leaf consistent with the chosen ones.
+pub(crate) fn branch_matches(branch: &Branch, leaves: &Leaves<'_>, by_path: &ByPath, scratch: &mut Scratch) -> bool {
+    let n = branch.fields.len();
+    scratch.candidates.resize_with(n.max(scratch.candidates.len()), Vec::new);
+    let mut free = true;
+    for (i, field) in branch.fields.iter().enumerate() {
+        let list = &mut scratch.candidates[i];
+        list.clear();
+        for &li in by_path.at(field.path) {
+            let leaf = &leaves.leaves[li as usize];
+            if field.matchers.iter().any(|m| test(m, &leaf.value)) {
+                list.push(li);
+                free &= leaf.trail.1 == 0;
+            }
+        }
+        if list.is_empty() && !field.absent_ok {
+            return false;
+        }
+    }
+    let any_absent = branch.fields.iter().any(|f| f.absent_ok);
+    if free && !any_absent {
+        return true;
+    }
+    // Fewest candidates first: fails fast and keeps the search small.
+    scratch.order.clear();
+    scratch.order.extend(0..n);
+    let cands = &scratch.candidates;
+    scratch.order.sort_by_key(|&i| cands[i].len());
+    scratch.chosen.clear();
+    search(branch, leaves, by_path, &scratch.candidates[..n], &scratch.order, 0, &mut scratch.chosen)
+}
+
+const ABSENT: u32 = u32::MAX;
+
+fn search(
+    branch: &Branch,
+    leaves: &Leaves<'_>,
+    by_path: &ByPath,
+    candidates: &[Vec<u32>],
+    order: &[usize],
+    depth: usize,
+    chosen: &mut Vec<u32>,
+) -> bool {
+    let trail = |li: u32| -> &[Step] { leaves.trail(&leaves.leaves[li as usize]) };
+    let fits = |li: u32, chosen: &[u32]| {
+        let t = trail(li);
+        t.is_empty() || chosen.iter().all(|&c| c == ABSENT || consistent(t, trail(c)))
+    };
+    if depth == order.len() {
+        // Every absent-chosen field: no leaf at its path may be consistent with the chosen leaves.
+        return order.iter().zip(chosen.iter()).all(|(&fi, &c)| {
+            c != ABSENT || by_path.at(branch.fields[fi].path).iter().all(|&li| !fits(li, chosen))
+        });
+    }
+    let field = order[depth];
+    // A candidate outside every array constrains nothing: take it and do not branch.
+    if let Some(&li) = candidates[field].iter().find(|&&li| leaves.leaves[li as usize].trail.1 == 0) {
+        chosen.push(li);
+        let ok = search(branch, leaves, by_path, candidates, order, depth + 1, chosen);
+        chosen.pop();
+        return ok;
+    }
+    let mut tried: Vec<&[Step]> = Vec::new();
+    for &li in &candidates[field] {
+        if !fits(li, chosen) {
+            continue;
+        }
+        // Candidates with the same trail are interchangeable.
+        let t = trail(li);
+        if tried.contains(&t) {
+            continue;
+        }
+        tried.push(t);
+        chosen.push(li);
+        let ok = search(branch, leaves, by_path, candidates, order, depth + 1, chosen);
+        chosen.pop();
+        if ok {
+            return true;
+        }
+    }
+    if branch.fields[field].absent_ok {
+        chosen.push(ABSENT);
+        let ok = search(branch, leaves, by_path, candidates, order, depth + 1, chosen);
+        chosen.pop();
+        return ok;
+    }
+    false
+}

@@ -167,14 +167,7 @@ impl Error {
     pub(crate) fn new(kind: ErrorKind, span: Span, reason: impl Into<String>, source: &str) -> Error {
         let (line, column) = line_column(source, span.start);
         Error {
-            inner: Box::new(Inner {
-                kind,
-                span,
-                reason: reason.into(),
-                line,
-                column,
-                source: Some(Arc::from(source)),
-            }),
+            inner: Box::new(Inner { kind, span, reason: reason.into(), line, column, source: Some(Arc::from(source)) }),
         }
     }
 
@@ -202,24 +195,6 @@ impl Error {
     /// (e.g. `Empty arrays are not allowed`).
     pub fn reason(&self) -> &str {
         &self.inner.reason
-    }
-
-    /// Prefixes the reason with context (a rule id, a filter index, a file name).
-    pub(crate) fn with_context(mut self, context: impl fmt::Display) -> Error {
-        self.inner.reason = format!("{context}: {}", self.inner.reason);
-        self
-    }
-
-    /// Moves the error into an enclosing document: `offset` is where the parsed text starts in
-    /// `outer`, and `map` translates a byte offset of the parsed text into one of `outer`.
-    pub(crate) fn relocate(mut self, outer: &str, map: impl Fn(usize) -> usize) -> Error {
-        let span = Span::new(map(self.inner.span.start), map(self.inner.span.end));
-        let (line, column) = line_column(outer, span.start);
-        self.inner.span = span;
-        self.inner.line = line;
-        self.inner.column = column;
-        self.inner.source = Some(Arc::from(outer));
-        self
     }
 }
 
@@ -274,12 +249,7 @@ fn render_carets(f: &mut fmt::Formatter<'_>, source: &str, span: Span, line: usi
     let pad = source[line_start..start].chars().count();
     let width = source[start..end].chars().count().max(1);
     let gutter = " ".repeat(line.to_string().len());
-    write!(
-        f,
-        "\n{gutter} |\n{line} | {text}\n{gutter} | {}{}",
-        " ".repeat(pad),
-        "^".repeat(width)
-    )
+    write!(f, "\n{gutter} |\n{line} | {text}\n{gutter} | {}{}", " ".repeat(pad), "^".repeat(width))
 }
 
 impl std::error::Error for Error {}

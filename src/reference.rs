@@ -35,7 +35,8 @@ struct Leaf<'n, 'a> {
 /// Does `event` (JSON text) match `pattern`, by exhaustive search?
 pub fn matches(pattern: &Pattern, event: &str) -> Result<bool, Error> {
     let tree = json::parse(event, pattern.max_event_depth()).map_err(|e| {
-        let kind = if e.kind() == ErrorKind::NestingTooDeep { ErrorKind::EventTooDeep } else { ErrorKind::InvalidEvent };
+        let kind =
+            if e.kind() == ErrorKind::NestingTooDeep { ErrorKind::EventTooDeep } else { ErrorKind::InvalidEvent };
         Error::new(kind, e.span(), e.reason().replace("pattern", "event"), event)
     })?;
     if !matches!(tree.kind, Kind::Object(_)) {
@@ -86,7 +87,13 @@ fn branch(branch: &Branch, paths: &[Box<str>], leaves: &[Leaf<'_, '_>]) -> bool 
 }
 
 /// Tries every leaf (and absence, where allowed) for field `i`, then the rest.
-fn choose(branch: &Branch, paths: &[Box<str>], leaves: &[Leaf<'_, '_>], i: usize, chosen: &mut Vec<Option<usize>>) -> bool {
+fn choose(
+    branch: &Branch,
+    paths: &[Box<str>],
+    leaves: &[Leaf<'_, '_>],
+    i: usize,
+    chosen: &mut Vec<Option<usize>>,
+) -> bool {
     if i == branch.fields.len() {
         return absences_hold(branch, paths, leaves, chosen);
     }

@@ -236,12 +236,7 @@ fn conformance() {
     if filter.is_empty() {
         assert!(ran >= 400, "the suite must hold at least 400 cases, found {ran}");
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {ran} conformance cases failed:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of {ran} conformance cases failed:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// Every truncated prefix of every pattern in the suite is handled without a panic (almost all are
@@ -258,11 +253,16 @@ fn truncated_patterns_never_panic() {
                 Err(_) => panic!("panic on truncated pattern {prefix:?}"),
                 Ok(Ok(_)) => {
                     // A proper prefix can only be valid if the rest was whitespace.
-                    assert!(text[cut..].trim().is_empty() || serde_json::from_str::<serde_json::Value>(prefix).is_ok(),
-                        "truncated pattern accepted: {prefix:?}");
+                    assert!(
+                        text[cut..].trim().is_empty() || serde_json::from_str::<serde_json::Value>(prefix).is_ok(),
+                        "truncated pattern accepted: {prefix:?}"
+                    );
                 }
                 Ok(Err(e)) => {
-                    assert!(e.span().start <= prefix.len() && e.span().end <= prefix.len(), "span out of range for {prefix:?}: {e:?}");
+                    assert!(
+                        e.span().start <= prefix.len() && e.span().end <= prefix.len(),
+                        "span out of range for {prefix:?}: {e:?}"
+                    );
                     let _ = format!("{e:#}");
                 }
             }

@@ -101,7 +101,13 @@ pub(crate) fn compile(root: &Object, source: &str, config: &Config) -> Result<Co
     Ok(Compiled { paths, branches })
 }
 
-fn walk<'a>(obj: &'a Object, prefix: &str, drafts: &mut Vec<Draft<'a>>, source: &str, config: &Config) -> Result<(), Error> {
+fn walk<'a>(
+    obj: &'a Object,
+    prefix: &str,
+    drafts: &mut Vec<Draft<'a>>,
+    source: &str,
+    config: &Config,
+) -> Result<(), Error> {
     for member in &obj.members {
         match member {
             Member::Field { key, key_span, value } => {
@@ -161,7 +167,9 @@ fn check_wildcards<'a>(
         let before = wildcards.len();
         match &c.test {
             Test::Wildcard { source, .. } => wildcards.push(source),
-            Test::AnythingBut(ast::AnythingBut::Wildcards(list)) => wildcards.extend(list.iter().map(|(s, _)| s.as_str())),
+            Test::AnythingBut(ast::AnythingBut::Wildcards(list)) => {
+                wildcards.extend(list.iter().map(|(s, _)| s.as_str()))
+            }
             _ => {}
         }
         if wildcards.len() > before && first_span.is_none() {

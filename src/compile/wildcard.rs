@@ -78,6 +78,24 @@ impl Wildcard {
     }
 }
 
+impl std::fmt::Display for Wildcard {
+    /// The escaped form: stars between pieces, `*` and `\` in pieces escaped.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, piece) in self.pieces.iter().enumerate() {
+            if i > 0 {
+                f.write_str("*")?;
+            }
+            for c in piece.chars() {
+                if c == '*' || c == '\\' {
+                    f.write_str("\\")?;
+                }
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,23 +124,5 @@ mod tests {
         assert_eq!(WildcardError::BadEscape(1).reason(), "Invalid escape character at pos 2");
         assert_eq!(Wildcard::parse("a\\"), Err(WildcardError::BadEscape(1)));
         assert!(Wildcard::parse(r"\**").is_ok());
-    }
-}
-
-impl std::fmt::Display for Wildcard {
-    /// The escaped form: stars between pieces, `*` and `\` in pieces escaped.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        for (i, piece) in self.pieces.iter().enumerate() {
-            if i > 0 {
-                f.write_str("*")?;
-            }
-            for c in piece.chars() {
-                if c == '*' || c == '\\' {
-                    f.write_str("\\")?;
-                }
-                write!(f, "{c}")?;
-            }
-        }
-        Ok(())
     }
 }

@@ -46,11 +46,6 @@ impl<'a> Leaves<'a> {
         &self.steps[leaf.trail.0 as usize..(leaf.trail.0 + leaf.trail.1) as usize]
     }
 
-    pub fn clear(&mut self) {
-        self.leaves.clear();
-        self.steps.clear();
-    }
-
     pub(crate) fn push(&mut self, path: u32, value: Value<'a>, trail: &[Step]) {
         let start = self.steps.len() as u32;
         self.steps.extend_from_slice(trail);

@@ -11,7 +11,12 @@ use super::reader::{Leaves, Paths, Step, Value};
 use crate::error::{Error, ErrorKind, Span};
 
 /// Flattens `event` into `out`; `max_depth` bounds nesting as for text.
-pub(crate) fn read<'a>(event: &'a Json, paths: &dyn Paths, max_depth: usize, out: &mut Leaves<'a>) -> Result<(), Error> {
+pub(crate) fn read<'a>(
+    event: &'a Json,
+    paths: &dyn Paths,
+    max_depth: usize,
+    out: &mut Leaves<'a>,
+) -> Result<(), Error> {
     let Json::Object(map) = event else {
         return Err(Error::new(ErrorKind::InvalidEvent, Span::default(), "event is not a JSON object", ""));
     };

@@ -131,9 +131,10 @@ fn search(
     };
     if depth == order.len() {
         // Every absent-chosen field: no leaf at its path may be consistent with the chosen leaves.
-        return order.iter().zip(chosen.iter()).all(|(&fi, &c)| {
-            c != ABSENT || by_path.at(branch.fields[fi].path).iter().all(|&li| !fits(li, chosen))
-        });
+        return order
+            .iter()
+            .zip(chosen.iter())
+            .all(|(&fi, &c)| c != ABSENT || by_path.at(branch.fields[fi].path).iter().all(|&li| !fits(li, chosen)));
     }
     let field = order[depth];
     // A candidate outside every array constrains nothing: take it and do not branch.

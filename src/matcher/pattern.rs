@@ -193,7 +193,8 @@ impl Pattern {
     /// does not match.
     pub fn matches_value(&self, event: &serde_json::Value) -> bool {
         let mut leaves = Leaves::default();
-        value::read(event, &self.inner.lookup, self.inner.max_event_depth, &mut leaves).is_ok() && self.evaluate(&leaves)
+        value::read(event, &self.inner.lookup, self.inner.max_event_depth, &mut leaves).is_ok()
+            && self.evaluate(&leaves)
     }
 
     fn evaluate(&self, leaves: &Leaves<'_>) -> bool {

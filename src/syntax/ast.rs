@@ -10,7 +10,9 @@ use crate::error::Span;
 /// "last wins per leaf path").
 #[derive(Clone, Debug, PartialEq)]
 pub struct Object {
+    /// Members in document order.
     pub members: Vec<Member>,
+    /// The object's span, braces included.
     pub span: Span,
 }
 
@@ -18,9 +20,21 @@ pub struct Object {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Member {
     /// `"key": {...}` or `"key": [...]`.
-    Field { key: String, key_span: Span, value: FieldValue },
+    Field {
+        /// The key, unescaped (it may contain dots).
+        key: String,
+        /// The key's span, quotes included.
+        key_span: Span,
+        /// What the key holds.
+        value: FieldValue,
+    },
     /// `"$or": [{...}, {...}, ...]`.
-    Or { key_span: Span, branches: Vec<Object> },
+    Or {
+        /// The span of the `"$or"` key.
+        key_span: Span,
+        /// At least two objects.
+        branches: Vec<Object>,
+    },
 }
 
 /// What a field holds.
@@ -29,13 +43,20 @@ pub enum FieldValue {
     /// A nested object: descends one level.
     Object(Object),
     /// A leaf array: the conditions, OR'ed.
-    Leaf { conditions: Vec<Condition>, span: Span },
+    Leaf {
+        /// At least one condition.
+        conditions: Vec<Condition>,
+        /// The array's span, brackets included.
+        span: Span,
+    },
 }
 
 /// One element of a leaf array, with its span.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Condition {
+    /// What is tested.
     pub test: Test,
+    /// The element's span.
     pub span: Span,
     /// Span of the operator key (`"prefix"`), for operator elements.
     pub operator_span: Option<Span>,
@@ -55,17 +76,37 @@ pub enum Test {
     /// `null`.
     Null,
     /// `{"prefix": "p"}` or `{"prefix": {"equals-ignore-case": "p"}}`.
-    Prefix { value: String, ignore_case: bool },
+    Prefix {
+        /// The prefix.
+        value: String,
+        /// The `equals-ignore-case` form.
+        ignore_case: bool,
+    },
     /// `{"suffix": "s"}` or `{"suffix": {"equals-ignore-case": "s"}}`.
-    Suffix { value: String, ignore_case: bool },
+    Suffix {
+        /// The suffix.
+        value: String,
+        /// The `equals-ignore-case` form.
+        ignore_case: bool,
+    },
     /// `{"equals-ignore-case": "s"}`.
     EqualsIgnoreCase(String),
     /// `{"wildcard": "w"}`, with the value as written (escapes kept) for complexity checks.
-    Wildcard { source: String, wildcard: Wildcard },
+    Wildcard {
+        /// The value as written (escapes kept).
+        source: String,
+        /// The parsed wildcard.
+        wildcard: Wildcard,
+    },
     /// `{"numeric": [...]}`.
     Numeric(Range),
     /// `{"cidr": "a/b"}`.
-    Cidr { source: String, cidr: Cidr },
+    Cidr {
+        /// The value as written.
+        source: String,
+        /// The parsed range.
+        cidr: Cidr,
+    },
     /// `{"exists": true|false}`.
     Exists(bool),
     /// `{"anything-but": ...}`.

@@ -65,7 +65,12 @@ impl Dialect {
             Dialect::EventBridge => true,
             Dialect::Pipes => !matches!(
                 op,
-                Wildcard | Cidr | AnythingButPrefix | AnythingButSuffix | AnythingButEqualsIgnoreCase | AnythingButWildcard
+                Wildcard
+                    | Cidr
+                    | AnythingButPrefix
+                    | AnythingButSuffix
+                    | AnythingButEqualsIgnoreCase
+                    | AnythingButWildcard
             ),
             Dialect::LambdaEsm => matches!(op, Prefix | Suffix | EqualsIgnoreCase | AnythingBut | Numeric | Exists),
         }

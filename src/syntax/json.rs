@@ -43,20 +43,6 @@ pub(crate) struct Member<'a> {
     pub value: Node<'a>,
 }
 
-impl Kind<'_> {
-    /// A short description of the value's type, for messages.
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            Kind::Null => "null",
-            Kind::Bool(_) => "a boolean",
-            Kind::Number(_) => "a number",
-            Kind::String(_) => "a string",
-            Kind::Array(_) => "an array",
-            Kind::Object(_) => "an object",
-        }
-    }
-}
-
 /// The private parse error: where (bytes before the end of input) and why. Converted once into the
 /// public [`Error`] at the boundary.
 #[derive(Debug)]
@@ -81,12 +67,7 @@ impl<'a> nom::error::ParseError<&'a str> for PErr {
 impl PErr {
     fn at(input: &str, len: usize, message: impl Into<Cow<'static, str>>) -> PErr {
         let len = input.chars().next().map_or(0, |c| len.max(c.len_utf8()).min(input.len()));
-        PErr {
-            remaining: input.len(),
-            len,
-            kind: ErrorKind::Json,
-            message: message.into(),
-        }
+        PErr { remaining: input.len(), len, kind: ErrorKind::Json, message: message.into() }
     }
 
     fn unexpected(input: &str, expected: &str) -> PErr {
@@ -105,10 +86,7 @@ fn fail<T>(e: PErr) -> Result<T, nom::Err<PErr>> {
 
 /// Parses `text` as one JSON value followed only by whitespace. A leading byte-order mark is skipped.
 pub(crate) fn parse(text: &str, max_depth: usize) -> Result<Node<'_>, Error> {
-    let parser = JsonParser {
-        len: text.len(),
-        max_depth,
-    };
+    let parser = JsonParser { len: text.len(), max_depth };
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let result = (|| {
         let (rest, _) = ws(body)?;
@@ -247,7 +225,9 @@ fn unrecognized_token(input: &str, word: &str) -> PErr {
     PErr::at(
         input,
         word.len(),
-        format!("unrecognized token '{word}': expected a JSON value (string, number, array, object, true, false or null)"),
+        format!(
+            "unrecognized token '{word}': expected a JSON value (string, number, array, object, true, false or null)"
+        ),
     )
 }
 
@@ -349,7 +329,11 @@ fn unicode_escape(input: &str) -> PResult<'_, char> {
                 let c = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
                 Ok((&input[12..], char::from_u32(c).unwrap_or('\u{fffd}')))
             }
-            _ => fail(PErr::at(input, 6, "lone surrogate in \\u escape (a high surrogate must be followed by a low one)")),
+            _ => fail(PErr::at(
+                input,
+                6,
+                "lone surrogate in \\u escape (a high surrogate must be followed by a low one)",
+            )),
         },
         0xDC00..=0xDFFF => fail(PErr::at(input, 6, "lone surrogate in \\u escape")),
         c => Ok((&input[6..], char::from_u32(c).unwrap_or('\u{fffd}'))),

@@ -97,9 +97,7 @@ impl Checker<'_, '_> {
     }
 
     fn object(&self, node: &Node<'_>, in_or: bool) -> Result<Object> {
-        let Kind::Object(members) = &node.kind else {
-            unreachable!("callers pass objects")
-        };
+        let Kind::Object(members) = &node.kind else { unreachable!("callers pass objects") };
         if members.is_empty() {
             return Err(self.error(ErrorKind::EmptyObject, node.span, "Empty objects are not allowed"));
         }
@@ -230,11 +228,8 @@ impl Checker<'_, '_> {
                             ));
                         }
                         self.dialect(op_ic, first.key_span)?;
-                        let s = self.string_arg(
-                            &first.value,
-                            kind,
-                            "equals-ignore-case match pattern must be a string",
-                        )?;
+                        let s =
+                            self.string_arg(&first.value, kind, "equals-ignore-case match pattern must be a string")?;
                         if let Some(second) = inner.get(1) {
                             return Err(self.error(
                                 ErrorKind::MultipleOperators,
@@ -247,11 +242,7 @@ impl Checker<'_, '_> {
                     _ => (self.string_arg(value, kind, &must_be_string)?, false),
                 };
                 let value = value.to_string();
-                Ok(if is_prefix {
-                    Test::Prefix { value, ignore_case }
-                } else {
-                    Test::Suffix { value, ignore_case }
-                })
+                Ok(if is_prefix { Test::Prefix { value, ignore_case } } else { Test::Suffix { value, ignore_case } })
             }
             "equals-ignore-case" => {
                 self.dialect(Operator::EqualsIgnoreCase, m.key_span)?;
@@ -292,11 +283,9 @@ impl Checker<'_, '_> {
                 self.dialect(Operator::AnythingBut, m.key_span)?;
                 Ok(Test::AnythingBut(self.anything_but(value)?))
             }
-            other => Err(self.error(
-                ErrorKind::UnknownOperator,
-                m.key_span,
-                format!("Unrecognized match type {other}"),
-            )),
+            other => {
+                Err(self.error(ErrorKind::UnknownOperator, m.key_span, format!("Unrecognized match type {other}")))
+            }
         }
     }
 

@@ -1,0 +1,194 @@
+//! Differential property tests: every entry point (`Pattern::matches`, `Pattern::matches_value`)
+//! agrees with the naive reference matcher on generated patterns and events. The alphabets are small
+//! on purpose, so that paths, values and array shapes collide often.
+
+use eventsift::{reference, Pattern};
+use proptest::prelude::*;
+use serde_json::{json, Map, Value};
+
+const KEYS: &[&str] = &["a", "b", "c", "a.b"];
+
+fn scalar() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        prop::sample::select(vec!["x", "y", "xy", "Xy", "", "yx", "10.0.0.7", "10.1.0.1"]).prop_map(|s| json!(s)),
+        prop::sample::select(vec![json!(0), json!(1), json!(1.0), json!(2.5), json!(-1), json!(300), json!(1e9)]),
+        any::<bool>().prop_map(Value::Bool),
+        Just(Value::Null),
+    ]
+}
+
+fn event_value() -> impl Strategy<Value = Value> {
+    scalar().prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map(prop::sample::select(KEYS), inner, 0..4)
+                .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+        ]
+    })
+}
+
+fn event() -> impl Strategy<Value = Value> {
+    prop::collection::btree_map(prop::sample::select(KEYS), event_value(), 0..4)
+        .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+}
+
+fn condition() -> impl Strategy<Value = Value> {
+    let s = || prop::sample::select(vec!["x", "y", "X", "xy", ""]);
+    let ne = || prop::sample::select(vec!["x", "y", "X", "xy"]);
+    prop_oneof![
+        scalar(),
+        s().prop_map(|v| json!({"prefix": v})),
+        s().prop_map(|v| json!({"suffix": v})),
+        s().prop_map(|v| json!({"prefix": {"equals-ignore-case": v}})),
+        s().prop_map(|v| json!({"suffix": {"equals-ignore-case": v}})),
+        s().prop_map(|v| json!({"equals-ignore-case": v})),
+        prop::sample::select(vec!["*", "x*", "*y", "x*y", "", "*x*"]).prop_map(|v| json!({"wildcard": v})),
+        s().prop_map(|v| json!({"anything-but": v})),
+        prop::collection::vec(s(), 1..3).prop_map(|v| json!({"anything-but": v})),
+        prop::sample::select(vec![0.0, 1.0, 2.5]).prop_map(|v| json!({"anything-but": v})),
+        ne().prop_map(|v| json!({"anything-but": {"prefix": v}})),
+        ne().prop_map(|v| json!({"anything-but": {"suffix": v}})),
+        s().prop_map(|v| json!({"anything-but": {"equals-ignore-case": v}})),
+        prop::sample::select(vec!["x*", "*"]).prop_map(|v| json!({"anything-but": {"wildcard": v}})),
+        prop::sample::select(vec![
+            json!(["=", 1]),
+            json!([">", 0]),
+            json!(["<=", 1]),
+            json!([">=", 0, "<", 2.5]),
+            json!([">", -5, "<=", 300])
+        ])
+        .prop_map(|v| json!({"numeric": v})),
+        any::<bool>().prop_map(|v| json!({"exists": v})),
+        prop::sample::select(vec!["10.0.0.0/24", "10.0.0.0/8", "0.0.0.0/0"]).prop_map(|v| json!({"cidr": v})),
+    ]
+}
+
+fn pattern_object() -> impl Strategy<Value = Value> {
+    let leaf = prop::collection::vec(condition(), 1..3).prop_map(Value::Array);
+    let field = leaf.prop_recursive(2, 8, 3, |inner| {
+        prop::collection::btree_map(prop::sample::select(KEYS), inner, 1..3)
+            .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))
+    });
+    let object = prop::collection::btree_map(prop::sample::select(KEYS), field, 1..4)
+        .prop_map(|m| m.into_iter().map(|(k, v)| (k.to_string(), v)).collect::<Map<String, Value>>());
+    (object.clone(), prop::option::of(prop::collection::vec(object, 2..4))).prop_map(|(mut obj, or)| {
+        if let Some(branches) = or {
+            obj.insert("$or".into(), Value::Array(branches.into_iter().map(Value::Object).collect()));
+        }
+        Value::Object(obj)
+    })
+}
+
+/// Writes values at the pattern's paths into the event so that matches are common: each leaf path
+/// gets the next fill value; each nested object becomes an object, or an array of two objects (to
+/// exercise array consistency), as the fills say.
+fn graft(
+    pattern: &Map<String, Value>,
+    event: &mut Map<String, Value>,
+    fills: &mut impl Iterator<Item = (bool, Value)>,
+) {
+    for (k, v) in pattern {
+        match v {
+            Value::Object(inner) => {
+                let (as_array, _) = fills.next().expect("endless");
+                if as_array {
+                    let mut items = Vec::new();
+                    for _ in 0..2 {
+                        let mut obj = Map::new();
+                        graft(inner, &mut obj, fills);
+                        items.push(Value::Object(obj));
+                    }
+                    event.insert(k.clone(), Value::Array(items));
+                } else {
+                    let mut obj = match event.remove(k) {
+                        Some(Value::Object(o)) => o,
+                        _ => Map::new(),
+                    };
+                    graft(inner, &mut obj, fills);
+                    event.insert(k.clone(), Value::Object(obj));
+                }
+            }
+            Value::Array(branches) if k == "$or" => {
+                for b in branches {
+                    if let Value::Object(b) = b {
+                        graft(b, event, fills);
+                    }
+                }
+            }
+            _ => {
+                let (skip, value) = fills.next().expect("endless");
+                if !skip {
+                    event.insert(k.clone(), value);
+                }
+            }
+        }
+    }
+}
+
+fn fills() -> impl Strategy<Value = Vec<(bool, Value)>> {
+    let fill = prop_oneof![
+        3 => scalar(),
+        1 => prop::collection::vec(scalar(), 0..3).prop_map(Value::Array),
+    ];
+    prop::collection::vec((prop::bool::weighted(0.3), fill), 8..16)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn pattern_agrees_with_reference(
+        p in pattern_object(),
+        bases in prop::collection::vec(event(), 1..4),
+        fills in fills(),
+    ) {
+        let text = p.to_string();
+        let mut fills = fills.into_iter().cycle();
+        let events: Vec<Value> = bases
+            .into_iter()
+            .map(|mut e| {
+                if let (Value::Object(p), Value::Object(e)) = (&p, &mut e) {
+                    graft(p, e, &mut fills);
+                }
+                e
+            })
+            .collect();
+        let pattern = match Pattern::new(&text) {
+            Ok(p) => p,
+            // Generated `$or` branches may reuse reserved names or exceed limits; those are
+            // covered by the conformance suite.
+            Err(_) => return Ok(()),
+        };
+        for e in &events {
+            let event_text = e.to_string();
+            let expected = reference::matches(&pattern, &event_text).expect("valid event");
+            prop_assert_eq!(pattern.matches(&event_text).expect("valid event"), expected,
+                "Pattern::matches\npattern: {}\nevent: {}", text, event_text);
+            prop_assert_eq!(pattern.matches_value(e), expected,
+                "Pattern::matches_value\npattern: {}\nevent: {}", text, event_text);
+        }
+    }
+
+    /// Wildcards: the greedy matcher against the regex crate.
+    #[test]
+    fn wildcard_agrees_with_regex(pieces in prop::collection::vec("[ab]{0,3}", 1..5), input in "[ab]{0,12}") {
+        let wildcard = pieces.join("*");
+        let regex = format!("^{}$", pieces.iter().map(|p| regex::escape(p)).collect::<Vec<_>>().join(".*"));
+        let expected = regex::Regex::new(&regex).unwrap().is_match(&input);
+        let pattern = Pattern::new(&json!({"f": [{"wildcard": wildcard}]}).to_string());
+        // `**` cannot be generated from non-empty joins only; skip empty middle pieces that make `**`.
+        let Ok(pattern) = pattern else { return Ok(()) };
+        let event = json!({"f": input}).to_string();
+        prop_assert_eq!(pattern.matches(&event).unwrap(), expected, "{} vs {:?}", wildcard, input);
+        prop_assert_eq!(reference::matches(&pattern, &event).unwrap(), expected);
+    }
+}
+
+/// Compile-time check: the public types can be shared across threads and survive unwinding.
+#[test]
+fn public_types_are_send_sync_unwind_safe() {
+    fn check<T: Send + Sync + std::panic::UnwindSafe + std::panic::RefUnwindSafe>() {}
+    check::<Pattern>();
+    check::<eventsift::Error>();
+    check::<eventsift::PatternBuilder>();
+}

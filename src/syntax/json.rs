@@ -378,16 +378,16 @@ mod tests {
     #[test]
     fn spans_of_members_and_values() {
         let n = ok(r#" {"a": [1, "x\n"], "a": {"b": null}} "#);
-        assert_eq!(n.span, Span::new(1, 37));
+        assert_eq!(n.span, Span::new(1, 36));
         let Kind::Object(m) = &n.kind else { panic!() };
         assert_eq!(m.len(), 2, "duplicate keys are kept");
         assert_eq!(m[0].key_span, Span::new(2, 5));
-        assert_eq!(m[0].value.span, Span::new(7, 18));
+        assert_eq!(m[0].value.span, Span::new(7, 17));
         let Kind::Array(items) = &m[0].value.kind else { panic!() };
         assert_eq!(items[0], Node { kind: Kind::Number("1"), span: Span::new(8, 9) });
         assert_eq!(items[1].kind, Kind::String(Cow::Owned("x\n".into())));
-        assert_eq!(items[1].span, Span::new(11, 17));
-        assert_eq!(m[1].value.span, Span::new(25, 36));
+        assert_eq!(items[1].span, Span::new(11, 16));
+        assert_eq!(m[1].value.span, Span::new(24, 35));
     }
 
     #[test]
@@ -417,7 +417,7 @@ mod tests {
         assert_eq!(err(r#"{"a": [+1]}"#).1, Span::new(7, 8));
         assert_eq!(err(r#"{"a": [1]} x"#).1, Span::new(11, 12));
         assert_eq!(err(r#"{"a": [1]"#).1, Span::new(9, 9));
-        assert_eq!(err(r#"{"a": ["x"#).1, Span::new(10, 10));
+        assert_eq!(err(r#"{"a": ["x"#).1, Span::new(9, 9));
         assert_eq!(err("{\"a\": [\"\u{1}\"]}").1, Span::new(8, 9));
         assert_eq!(err(r#"{"a": ["\x"]}"#).1, Span::new(8, 10));
         let (kind, span, reason) = err(r#"{"a": this}"#);

@@ -478,3 +478,101 @@ impl Checker<'_, '_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_default(text: &str) -> Result<Object> {
+        parse(text, &Config::default())
+    }
+
+    fn error(text: &str) -> (ErrorKind, Span, usize, usize, String) {
+        let e = parse_default(text).unwrap_err();
+        (e.kind(), e.span(), e.line(), e.column(), e.reason().to_string())
+    }
+
+    #[test]
+    fn ast_spans() {
+        let text = r#"{"a": {"b": ["x", {"prefix": "p"}]}, "$or": [{"c": [1]}, {"d": [null]}]}"#;
+        let ast = parse_default(text).unwrap();
+        assert_eq!(ast.span, Span::new(0, text.len()));
+        let Member::Field { key, key_span, value: FieldValue::Object(inner) } = &ast.members[0] else { panic!() };
+        assert_eq!((key.as_str(), *key_span), ("a", Span::new(1, 4)));
+        let Member::Field { value: FieldValue::Leaf { conditions, span }, .. } = &inner.members[0] else { panic!() };
+        assert_eq!(*span, Span::new(12, 34));
+        assert_eq!(conditions[0].span, Span::new(13, 16));
+        assert_eq!(conditions[0].test, Test::String("x".into()));
+        assert_eq!(conditions[1].span, Span::new(18, 33));
+        assert_eq!(conditions[1].operator_span, Some(Span::new(19, 27)));
+        assert_eq!(conditions[1].argument_span, Some(Span::new(29, 32)));
+        let Member::Or { key_span, branches } = &ast.members[1] else { panic!() };
+        assert_eq!((*key_span, branches.len()), (Span::new(37, 42), 2));
+        assert_eq!(branches[1].span, Span::new(57, 70));
+    }
+
+    #[test]
+    fn errors_carry_line_and_column() {
+        let text = "{\n  \"détail\": {\n    \"n\": [{\"numeric\": [\">\", 5, \"<\", 1]}]\n  }\n}";
+        let (kind, span, line, column, reason) = error(text);
+        assert_eq!((kind, line, column), (ErrorKind::InvalidNumeric, 3, 23));
+        assert_eq!(&text[span.range()], r#"[">", 5, "<", 1]"#);
+        assert_eq!(reason, "Bottom must be less than top");
+
+        let text = "{\"a\": [\n\t{\"exists\": \"yes\"}]}";
+        let (kind, span, line, column, _) = error(text);
+        assert_eq!((kind, span, line, column), (ErrorKind::InvalidExists, Span::new(20, 25), 2, 13));
+    }
+
+    #[test]
+    fn catalogue_spans() {
+        let cases: &[(&str, ErrorKind, &str)] = &[
+            (r#"["a"]"#, ErrorKind::NotAnObject, r#"["a"]"#),
+            (r#"{"a": {}}"#, ErrorKind::EmptyObject, "{}"),
+            (r#"{"a": []}"#, ErrorKind::EmptyArray, "[]"),
+            (r#"{"a": "x"}"#, ErrorKind::InvalidFieldValue, r#""x""#),
+            (r#"{"a": [["x"]]}"#, ErrorKind::InvalidMatchValue, r#"["x"]"#),
+            (r#"{"a": [{}]}"#, ErrorKind::MissingOperator, "{}"),
+            (r#"{"a": [{"prefix": "x", "suffix": "y"}]}"#, ErrorKind::MultipleOperators, r#""suffix""#),
+            (r#"{"a": [{"NUMERIC": [">", 1]}]}"#, ErrorKind::UnknownOperator, r#""NUMERIC""#),
+            (r#"{"a": [{"prefix": 1}]}"#, ErrorKind::InvalidPrefix, "1"),
+            (r#"{"a": [{"prefix": {"x": "y"}}]}"#, ErrorKind::InvalidPrefix, r#""x""#),
+            (r#"{"a": [{"anything-but": [1, "x"]}]}"#, ErrorKind::InvalidAnythingBut, r#"[1, "x"]"#),
+            (r#"{"a": [{"anything-but": {"numeric": 1}}]}"#, ErrorKind::InvalidAnythingBut, r#""numeric""#),
+            (r#"{"a": [{"numeric": ["==", 1]}]}"#, ErrorKind::InvalidNumeric, r#""==""#),
+            (r#"{"a": [{"numeric": ["=", 1, 2]}]}"#, ErrorKind::InvalidNumeric, "2"),
+            (r#"{"a": [{"cidr": "10.0.0.0"}]}"#, ErrorKind::InvalidCidr, r#""10.0.0.0""#),
+            (r#"{"a": [{"wildcard": "x**"}]}"#, ErrorKind::InvalidWildcard, "**"),
+            (r#"{"a": [{"wildcard": "x\\y"}]}"#, ErrorKind::InvalidWildcard, r"\\y"),
+            (r#"{"$or": {"a": ["x"]}}"#, ErrorKind::InvalidOr, r#"{"a": ["x"]}"#),
+            (r#"{"$or": [{"a": ["x"]}, 1]}"#, ErrorKind::InvalidOr, "1"),
+            (r#"{"$or": [{"a": ["x"]}, {"b": {"prefix": ["y"]}}]}"#, ErrorKind::ReservedFieldName, r#""prefix""#),
+        ];
+        for (text, kind, at) in cases {
+            let e = parse_default(text).map(|_| ()).unwrap_err_or_else(text);
+            let (k, span) = (e.kind(), e.span());
+            assert_eq!((k, &text[span.range()]), (*kind, *at), "{text}");
+        }
+    }
+
+    trait UnwrapErr {
+        fn unwrap_err_or_else(self, text: &str) -> Error;
+    }
+
+    impl UnwrapErr for Result<()> {
+        fn unwrap_err_or_else(self, text: &str) -> Error {
+            self.err().unwrap_or_else(|| panic!("accepted: {text}"))
+        }
+    }
+
+    #[test]
+    fn length_limit_counts_characters() {
+        let ok = format!(r#"{{"a": ["{}"]}}"#, "é".repeat(2048 - 11));
+        assert_eq!(ok.chars().count(), 2048);
+        assert!(parse_default(&ok).is_ok());
+        let long = format!(r#"{{"a": ["{}"]}}"#, "é".repeat(2048 - 10));
+        let (kind, span, ..) = error(&long);
+        assert_eq!(kind, ErrorKind::PatternTooLong);
+        assert_eq!(span, Span::new(long.char_indices().nth(2048).unwrap().0, long.len()));
+    }
+}

@@ -255,7 +255,7 @@ impl Checker<'_, '_> {
             }
             "wildcard" => {
                 self.dialect(Operator::Wildcard, m.key_span)?;
-                let (source, wildcard) = self.wildcard(value)?;
+                let (source, wildcard) = self.wildcard(value, ErrorKind::InvalidWildcard)?;
                 Ok(Test::Wildcard { source, wildcard })
             }
             "numeric" => {
@@ -289,8 +289,10 @@ impl Checker<'_, '_> {
         }
     }
 
-    fn wildcard(&self, value: &Node<'_>) -> Result<(String, Wildcard)> {
-        let s = self.string_arg(value, ErrorKind::InvalidWildcard, "wildcard match pattern must be a string")?;
+    /// A wildcard argument; errors are of `kind` (`InvalidWildcard`, or `InvalidAnythingBut` inside
+    /// `anything-but`).
+    fn wildcard(&self, value: &Node<'_>, kind: ErrorKind) -> Result<(String, Wildcard)> {
+        let s = self.string_arg(value, kind, "wildcard match pattern must be a string")?;
         let wildcard = Wildcard::parse(s).map_err(|e| {
             let (at, len) = match e {
                 crate::compile::wildcard::WildcardError::Consecutive(at) => (at, 2),
@@ -300,7 +302,7 @@ impl Checker<'_, '_> {
             };
             let start = json::raw_offset(self.text, value.span, at);
             let end = json::raw_offset(self.text, value.span, at + len);
-            self.error(ErrorKind::InvalidWildcard, Span::new(start, end), e.reason())
+            self.error(kind, Span::new(start, end), e.reason())
         })?;
         Ok((s.to_string(), wildcard))
     }
@@ -466,7 +468,7 @@ impl Checker<'_, '_> {
                 Operator::AnythingButPrefix | Operator::AnythingButSuffix if s.is_empty() => {
                     return Err(self.error(kind, item.span, "Null prefix/suffix not allowed"));
                 }
-                Operator::AnythingButWildcard => wildcards.push(self.wildcard(item)?),
+                Operator::AnythingButWildcard => wildcards.push(self.wildcard(item, ErrorKind::InvalidAnythingBut)?),
                 _ => strings.push(s.to_string()),
             }
         }

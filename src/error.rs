@@ -160,6 +160,8 @@ struct Inner {
     column: usize,
     /// The text the span points into, kept for caret rendering.
     source: Option<Arc<str>>,
+    /// The rule the error belongs to, when it came from a machine.
+    rule: Option<Arc<str>>,
 }
 
 impl Error {
@@ -167,8 +169,26 @@ impl Error {
     pub(crate) fn new(kind: ErrorKind, span: Span, reason: impl Into<String>, source: &str) -> Error {
         let (line, column) = line_column(source, span.start);
         Error {
-            inner: Box::new(Inner { kind, span, reason: reason.into(), line, column, source: Some(Arc::from(source)) }),
+            inner: Box::new(Inner {
+                kind,
+                span,
+                reason: reason.into(),
+                line,
+                column,
+                source: Some(Arc::from(source)),
+                rule: None,
+            }),
         }
+    }
+
+    /// The rule (of a [`Machine`](crate::Machine)) whose pattern is invalid.
+    pub fn rule_id(&self) -> Option<&str> {
+        self.inner.rule.as_deref()
+    }
+
+    pub(crate) fn with_rule(mut self, rule: &str) -> Error {
+        self.inner.rule = Some(rule.into());
+        self
     }
 
     /// What kind of problem this is.
@@ -223,12 +243,16 @@ impl fmt::Debug for Error {
             .field("line", &self.inner.line)
             .field("column", &self.inner.column)
             .field("reason", &self.inner.reason)
+            .field("rule", &self.inner.rule)
             .finish()
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(rule) = &self.inner.rule {
+            write!(f, "rule {rule:?}: ")?;
+        }
         write!(f, "{}:{}: {}", self.inner.line, self.inner.column, self.inner.reason)?;
         if f.alternate() {
             if let Some(source) = &self.inner.source {

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
-use eventsift::{reference, Dialect, Pattern};
+use eventsift::{reference, Dialect, Machine, Pattern};
 use serde::de::{Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
@@ -145,7 +145,48 @@ fn value_faithful(text: &str) -> Option<serde_json::Value> {
     serde_json::from_str(text).ok()
 }
 
-fn run_case(case: &Case, failures: &mut Vec<String>) -> usize {
+/// The machine entry point: the case's pattern plus decoy rules (other cases' patterns) in one
+/// machine; the set of matching rules must equal, rule by rule, what the reference matcher says.
+fn machine_check(case: &Case, pattern: &Pattern, decoys: &[Pattern], event: &str) -> Result<(), String> {
+    let mut builder = Machine::builder();
+    builder.add_pattern("case", pattern.clone());
+    for (i, d) in decoys.iter().enumerate() {
+        builder.add_pattern(format!("decoy-{i}"), d.clone());
+    }
+    let machine = builder.build();
+    let mut scratch = machine.scratch();
+    let got: Vec<String> = machine
+        .matches(event, &mut scratch)
+        .map_err(|e| format!("Machine::matches: error {e}"))?
+        .map(|id| id.to_string())
+        .collect();
+    let mut expected = Vec::new();
+    if reference::matches(pattern, event).map_err(|e| e.to_string())? {
+        expected.push("case".to_string());
+    }
+    for (i, d) in decoys.iter().enumerate() {
+        if reference::matches(d, event).map_err(|e| e.to_string())? {
+            expected.push(format!("decoy-{i}"));
+        }
+    }
+    if got != expected {
+        return Err(format!("Machine::matches: rules {got:?}, reference says {expected:?}\n    event: {event}"));
+    }
+    let any = machine.is_match(event, &mut scratch).map_err(|e| e.to_string())?;
+    if any != !expected.is_empty() {
+        return Err(format!("Machine::is_match: {any}, reference rules {expected:?}"));
+    }
+    if let Some(value) = value_faithful(event) {
+        let got: Vec<String> = machine.matches_value(&value, &mut scratch).map(|id| id.to_string()).collect();
+        if got != expected {
+            return Err(format!("Machine::matches_value: rules {got:?}, reference says {expected:?}"));
+        }
+    }
+    let _ = case;
+    Ok(())
+}
+
+fn run_case(case: &Case, decoys: &[Pattern], failures: &mut Vec<String>) -> usize {
     let mut fail = |msg: String| failures.push(format!("{}: {msg}\n    pattern: {}", case.name, case.pattern));
     let built = build(case);
     if let Some(expected) = &case.error {
@@ -201,15 +242,22 @@ fn run_case(case: &Case, failures: &mut Vec<String>) -> usize {
         fail("needs `matches` or `event_error`".into());
         return 1;
     };
+    let mut entry_failures: Vec<String> = Vec::new();
     let mut entry = |name: &str, got: Result<bool, eventsift::Error>| match got {
         Ok(v) if v == expected => {}
         Ok(v) => fail(format!("{name}: got {v}, expected {expected}\n    event: {event}")),
         Err(e) => fail(format!("{name}: error {e}\n    event: {event}")),
     };
     entry("Pattern::matches", pattern.matches(&event));
+    if let Err(msg) = machine_check(case, &pattern, decoys, &event) {
+        entry_failures.push(msg);
+    }
     entry("reference", reference::matches(&pattern, &event));
     if let Some(value) = value_faithful(&event) {
         entry("Pattern::matches_value", Ok(pattern.matches_value(&value)));
+    }
+    for msg in entry_failures {
+        fail(msg);
     }
     1
 }
@@ -218,6 +266,9 @@ fn run_case(case: &Case, failures: &mut Vec<String>) -> usize {
 fn conformance() {
     let filter = std::env::var("EVENTSIFT_CASE").unwrap_or_default();
     let cases = load();
+    // Valid patterns of the suite, to serve as decoy rules in the machine entry point.
+    let valid: Vec<Pattern> =
+        cases.iter().filter(|(_, c)| c.error.is_none()).filter_map(|(_, c)| build(c).ok()).collect();
     let mut failures = Vec::new();
     let mut ran = 0;
     let mut families = std::collections::BTreeMap::<String, usize>::new();
@@ -225,7 +276,9 @@ fn conformance() {
         if !case.name.contains(&filter) {
             continue;
         }
-        ran += run_case(case, &mut failures);
+        let at = ran % valid.len().max(1);
+        let decoys: Vec<Pattern> = valid.iter().cycle().skip(at + 1).take(7).cloned().collect();
+        ran += run_case(case, &decoys, &mut failures);
         *families.entry(family.clone()).or_default() += 1;
     }
     let mut summary = String::new();

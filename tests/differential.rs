@@ -2,7 +2,7 @@
 //! agrees with the naive reference matcher on generated patterns and events. The alphabets are small
 //! on purpose, so that paths, values and array shapes collide often.
 
-use eventsift::{reference, Pattern};
+use eventsift::{reference, Machine, Pattern};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -169,6 +169,45 @@ proptest! {
         }
     }
 
+    /// The many-rule machine: several generated rules in one machine; the set of matching rules
+    /// equals, rule by rule, the reference verdicts.
+    #[test]
+    fn machine_agrees_with_reference(
+        patterns in prop::collection::vec(pattern_object(), 2..6),
+        bases in prop::collection::vec(event(), 1..4),
+        fills in fills(),
+    ) {
+        let compiled: Vec<(String, Pattern)> = patterns
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| Pattern::new(&p.to_string()).ok().map(|c| (format!("r{i}"), c)))
+            .collect();
+        let mut builder = Machine::builder();
+        for (id, p) in &compiled {
+            builder.add_pattern(id.as_str(), p.clone());
+        }
+        let machine = builder.build();
+        let mut scratch = machine.scratch();
+        let mut fills = fills.into_iter().cycle();
+        for (k, mut e) in bases.into_iter().enumerate() {
+            // Graft the shape of one of the rules into the event, so that some rules match.
+            if let (Value::Object(p), Value::Object(obj)) = (&patterns[k % patterns.len()], &mut e) {
+                graft(p, obj, &mut fills);
+            }
+            let text = e.to_string();
+            let expected: Vec<&str> = compiled
+                .iter()
+                .filter(|(_, p)| reference::matches(p, &text).expect("valid event"))
+                .map(|(id, _)| id.as_str())
+                .collect();
+            let got: Vec<&str> = machine.matches(&text, &mut scratch).expect("valid event").map(|id| id.as_str()).collect();
+            prop_assert_eq!(&got, &expected, "Machine::matches\nevent: {}", text);
+            let got: Vec<&str> = machine.matches_value(&e, &mut scratch).map(|id| id.as_str()).collect();
+            prop_assert_eq!(&got, &expected, "Machine::matches_value\nevent: {}", text);
+            prop_assert_eq!(machine.is_match(&text, &mut scratch).unwrap(), !expected.is_empty());
+        }
+    }
+
     /// Wildcards: the greedy matcher against the regex crate.
     #[test]
     fn wildcard_agrees_with_regex(pieces in prop::collection::vec("[ab]{0,3}", 1..5), input in "[ab]{0,12}") {
@@ -191,4 +230,9 @@ fn public_types_are_send_sync_unwind_safe() {
     check::<Pattern>();
     check::<eventsift::Error>();
     check::<eventsift::PatternBuilder>();
+    check::<Machine>();
+    check::<eventsift::SharedMachine>();
+    check::<eventsift::RuleId>();
+    fn send<T: Send>() {}
+    send::<eventsift::Scratch>();
 }

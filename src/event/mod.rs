@@ -2,6 +2,7 @@
 //! patterns refer to, with the array trails that array-consistent matching needs.
 
 pub(crate) mod reader;
+pub(crate) mod trie;
 pub(crate) mod value;
 
 /// Default maximum nesting of an event (objects and arrays); deeper events are an error.

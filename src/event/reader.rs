@@ -9,6 +9,7 @@
 
 use std::borrow::Cow;
 
+use super::trie::{NodeId, PathTrie, ROOT};
 use crate::error::{Error, ErrorKind, Span};
 
 /// A scalar leaf of an event.
@@ -17,39 +18,83 @@ pub(crate) enum Value<'a> {
     Null,
     Bool(bool),
     /// As spelled in the event.
-    Number(Cow<'a, str>),
-    String(Cow<'a, str>),
+    Number(&'a str),
+    String(&'a str),
+}
+
+/// Where a leaf's value is: a range of the event text, or of the unescape buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Raw {
+    Null,
+    Bool(bool),
+    /// Byte range of the number's text in the event.
+    Number(u32, u32),
+    /// Byte range of a string without escapes in the event (quotes excluded).
+    String(u32, u32),
+    /// Byte range of an unescaped string in [`Leaves::buf`].
+    Unescaped(u32, u32),
+    /// Byte range of a number's text in [`Leaves::buf`] (events given as `serde_json::Value`).
+    BufNumber(u32, u32),
 }
 
 /// One (array, element index) step of a trail.
 pub(crate) type Step = (u32, u32);
 
 /// A leaf occurrence at a referenced path.
-#[derive(Clone, Debug)]
-pub(crate) struct Leaf<'a> {
-    /// The path's id, as given by the [`Paths`] lookup.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Leaf {
+    /// The path's id in the [`PathTrie`].
     pub path: u32,
-    pub value: Value<'a>,
+    pub raw: Raw,
     /// Range into [`Leaves::steps`].
     pub trail: (u32, u32),
 }
 
-/// The occurrences of one event, with their trails.
+/// The occurrences of one event, with their trails. Owns no borrow of the event, so it can be kept
+/// in a scratch space and reused without allocating.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Leaves<'a> {
-    pub leaves: Vec<Leaf<'a>>,
+pub(crate) struct Leaves {
+    pub leaves: Vec<Leaf>,
     pub steps: Vec<Step>,
+    /// Unescaped strings.
+    pub buf: String,
 }
 
-impl<'a> Leaves<'a> {
-    pub fn trail(&self, leaf: &Leaf<'_>) -> &[Step] {
+impl Leaves {
+    pub fn clear(&mut self) {
+        self.leaves.clear();
+        self.steps.clear();
+        self.buf.clear();
+    }
+
+    pub fn trail(&self, leaf: &Leaf) -> &[Step] {
         &self.steps[leaf.trail.0 as usize..(leaf.trail.0 + leaf.trail.1) as usize]
     }
 
-    pub(crate) fn push(&mut self, path: u32, value: Value<'a>, trail: &[Step]) {
+    /// The value of `leaf`, resolved against the event text it was read from.
+    #[inline]
+    pub fn value<'a>(&'a self, leaf: &Leaf, event: &'a str) -> Value<'a> {
+        match leaf.raw {
+            Raw::Null => Value::Null,
+            Raw::Bool(b) => Value::Bool(b),
+            Raw::Number(s, e) => Value::Number(&event[s as usize..e as usize]),
+            Raw::String(s, e) => Value::String(&event[s as usize..e as usize]),
+            Raw::Unescaped(s, e) => Value::String(&self.buf[s as usize..e as usize]),
+            Raw::BufNumber(s, e) => Value::Number(&self.buf[s as usize..e as usize]),
+        }
+    }
+
+    pub(crate) fn push(&mut self, path: u32, raw: Raw, trail: &[Step]) {
         let start = self.steps.len() as u32;
         self.steps.extend_from_slice(trail);
-        self.leaves.push(Leaf { path, value, trail: (start, trail.len() as u32) });
+        self.leaves.push(Leaf { path, raw, trail: (start, trail.len() as u32) });
+    }
+
+    /// Copies `s` into the buffer and returns its range.
+    pub(crate) fn stash(&mut self, s: &str) -> (u32, u32) {
+        let start = self.buf.len() as u32;
+        self.buf.push_str(s);
+        (start, self.buf.len() as u32)
     }
 }
 
@@ -67,33 +112,16 @@ pub(crate) fn consistent(a: &[Step], b: &[Step]) -> bool {
     true
 }
 
-/// What the reader asks about paths.
-pub(crate) trait Paths {
-    /// The id of a referenced leaf path.
-    fn leaf(&self, path: &str) -> Option<u32>;
-    /// Does some referenced path continue below `path` (i.e. start with `path` + `.`)?
-    fn descends(&self, path: &str) -> bool;
-}
-
-/// Reads `text` (a JSON object) into `out`. `max_depth` bounds nesting.
-pub(crate) fn read<'a>(text: &'a str, paths: &dyn Paths, max_depth: usize, out: &mut Leaves<'a>) -> Result<(), Error> {
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        paths,
-        max_depth,
-        path: String::new(),
-        trail: Vec::new(),
-        arrays: 0,
-        out,
-    };
+/// Reads `text` (a JSON object) into `out` (which is cleared first). `max_depth` bounds nesting.
+pub(crate) fn read(text: &str, paths: &PathTrie, max_depth: usize, out: &mut Leaves) -> Result<(), Error> {
+    out.clear();
+    let mut r = Reader { text, bytes: text.as_bytes(), pos: 0, paths, max_depth, trail: Vec::new(), arrays: 0, out };
     r.skip_bom();
     r.ws();
     if r.peek() != Some(b'{') {
         return Err(r.error_here("event is not a JSON object"));
     }
-    r.value(Target::Descend, 1)?;
+    r.value(Target::Descend(ROOT), 1)?;
     r.ws();
     if r.pos != r.bytes.len() {
         return Err(r.error_here("unexpected trailing characters after the event"));
@@ -106,22 +134,21 @@ pub(crate) fn read<'a>(text: &'a str, paths: &dyn Paths, max_depth: usize, out: 
 enum Target {
     /// Validate only.
     Skip,
-    /// Record scalars under this path id (and descend further if paths continue).
-    Leaf(u32, bool),
-    /// Not a leaf path, but paths continue below.
-    Descend,
+    /// Record scalars under this path id; descend from the node if paths continue.
+    Leaf(u32, NodeId),
+    /// Not a leaf path, but paths continue below this node.
+    Descend(NodeId),
 }
 
 struct Reader<'a, 'p, 'o> {
     text: &'a str,
     bytes: &'a [u8],
     pos: usize,
-    paths: &'p dyn Paths,
+    paths: &'p PathTrie,
     max_depth: usize,
-    path: String,
     trail: Vec<Step>,
     arrays: u32,
-    out: &'o mut Leaves<'a>,
+    out: &'o mut Leaves,
 }
 
 impl<'a> Reader<'a, '_, '_> {
@@ -174,33 +201,43 @@ impl<'a> Reader<'a, '_, '_> {
             Some(b'{') => self.object(target, depth),
             Some(b'[') => self.array(target, depth),
             Some(b'"') => {
+                let start = self.pos as u32 + 1;
                 let s = self.string()?;
-                self.record(target, || Value::String(s));
+                if let Target::Leaf(..) = target {
+                    let raw = match s {
+                        Cow::Borrowed(b) => Raw::String(start, start + b.len() as u32),
+                        Cow::Owned(o) => {
+                            let (s, e) = self.out.stash(&o);
+                            Raw::Unescaped(s, e)
+                        }
+                    };
+                    self.record(target, raw);
+                }
                 Ok(())
             }
             Some(b'-' | b'0'..=b'9') => {
-                let n = self.number()?;
-                self.record(target, || Value::Number(Cow::Borrowed(n)));
+                let start = self.pos as u32;
+                self.number()?;
+                self.record(target, Raw::Number(start, self.pos as u32));
                 Ok(())
             }
-            Some(b't') => self.word("true", target, Value::Bool(true)),
-            Some(b'f') => self.word("false", target, Value::Bool(false)),
-            Some(b'n') => self.word("null", target, Value::Null),
+            Some(b't') => self.word("true", target, Raw::Bool(true)),
+            Some(b'f') => self.word("false", target, Raw::Bool(false)),
+            Some(b'n') => self.word("null", target, Raw::Null),
             _ => Err(self.error_here("invalid JSON: expected a value")),
         }
     }
 
-    fn record(&mut self, target: Target, value: impl FnOnce() -> Value<'a>) {
+    fn record(&mut self, target: Target, raw: Raw) {
         if let Target::Leaf(id, _) = target {
-            let v = value();
-            self.out.push(id, v, &self.trail);
+            self.out.push(id, raw, &self.trail);
         }
     }
 
-    fn word(&mut self, word: &str, target: Target, value: Value<'a>) -> Result<(), Error> {
+    fn word(&mut self, word: &str, target: Target, raw: Raw) -> Result<(), Error> {
         if self.bytes[self.pos..].starts_with(word.as_bytes()) {
             self.pos += word.len();
-            self.record(target, || value);
+            self.record(target, raw);
             Ok(())
         } else {
             Err(self.error_here("invalid JSON: expected a value"))
@@ -209,7 +246,10 @@ impl<'a> Reader<'a, '_, '_> {
 
     fn object(&mut self, target: Target, depth: usize) -> Result<(), Error> {
         self.pos += 1;
-        let descend = matches!(target, Target::Descend | Target::Leaf(_, true));
+        let node = match target {
+            Target::Descend(n) | Target::Leaf(_, n) if self.paths.descends(n) => Some(n),
+            _ => None,
+        };
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -222,23 +262,14 @@ impl<'a> Reader<'a, '_, '_> {
             }
             let key = self.string()?;
             self.expect(b':', "':'")?;
-            if descend {
-                let saved = self.path.len();
-                if !self.path.is_empty() {
-                    self.path.push('.');
-                }
-                self.path.push_str(&key);
-                let child = match (self.paths.leaf(&self.path), self.paths.descends(&self.path)) {
-                    (Some(id), more) => Target::Leaf(id, more),
-                    (None, true) => Target::Descend,
-                    (None, false) => Target::Skip,
-                };
-                let result = self.value(child, depth + 1);
-                self.path.truncate(saved);
-                result?;
-            } else {
-                self.value(Target::Skip, depth + 1)?;
-            }
+            let child = match node.and_then(|n| self.paths.step(n, &key)) {
+                Some(c) => match self.paths.leaf(c) {
+                    Some(id) => Target::Leaf(id, c),
+                    None => Target::Descend(c),
+                },
+                None => Target::Skip,
+            };
+            self.value(child, depth + 1)?;
             self.ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -284,7 +315,7 @@ impl<'a> Reader<'a, '_, '_> {
         }
     }
 
-    fn number(&mut self) -> Result<&'a str, Error> {
+    fn number(&mut self) -> Result<(), Error> {
         let start = self.pos;
         let b = self.bytes;
         let mut i = self.pos;
@@ -330,7 +361,8 @@ impl<'a> Reader<'a, '_, '_> {
             return Err(self.error_here("invalid JSON number: leading zeros are not allowed"));
         }
         self.pos = i;
-        Ok(&self.text[start..i])
+        debug_assert!(i > start);
+        Ok(())
     }
 
     fn string(&mut self) -> Result<Cow<'a, str>, Error> {

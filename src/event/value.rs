@@ -1,56 +1,45 @@
 //! Leaf occurrences of an event already parsed into a `serde_json::Value`.
 //!
 //! A `Value` cannot hold duplicate keys and keeps numbers as parsed, so literal-number matching falls
-//! back to numeric equality (`300.0` may print as `300.0` but matches `[300]` all the same).
-
-use std::borrow::Cow;
+//! back to numeric equality (`300.0` may print as `300.0` but matches `[300]` all the same). Strings
+//! and number texts are copied into the leaves' buffer.
 
 use serde_json::Value as Json;
 
-use super::reader::{Leaves, Paths, Step, Value};
+use super::reader::{Leaves, Raw, Step};
+use super::trie::{NodeId, PathTrie, ROOT};
 use crate::error::{Error, ErrorKind, Span};
 
-/// Flattens `event` into `out`; `max_depth` bounds nesting as for text.
-pub(crate) fn read<'a>(
-    event: &'a Json,
-    paths: &dyn Paths,
-    max_depth: usize,
-    out: &mut Leaves<'a>,
-) -> Result<(), Error> {
+/// Flattens `event` into `out` (cleared first); `max_depth` bounds nesting as for text.
+pub(crate) fn read(event: &Json, paths: &PathTrie, max_depth: usize, out: &mut Leaves) -> Result<(), Error> {
+    out.clear();
     let Json::Object(map) = event else {
         return Err(Error::new(ErrorKind::InvalidEvent, Span::default(), "event is not a JSON object", ""));
     };
-    let mut w = Walker { paths, max_depth, path: String::new(), trail: Vec::new(), arrays: 0, out };
+    let mut w = Walker { paths, max_depth, trail: Vec::new(), arrays: 0, out };
     for (k, v) in map {
-        w.member(k, v, 2)?;
+        w.member(ROOT, k, v, 2)?;
     }
     Ok(())
 }
 
-struct Walker<'p, 'o, 'a> {
-    paths: &'p dyn Paths,
+struct Walker<'p, 'o> {
+    paths: &'p PathTrie,
     max_depth: usize,
-    path: String,
     trail: Vec<Step>,
     arrays: u32,
-    out: &'o mut Leaves<'a>,
+    out: &'o mut Leaves,
 }
 
-impl<'a> Walker<'_, '_, 'a> {
-    fn member(&mut self, key: &str, v: &'a Json, depth: usize) -> Result<(), Error> {
-        let saved = self.path.len();
-        if !self.path.is_empty() {
-            self.path.push('.');
+impl Walker<'_, '_> {
+    fn member(&mut self, node: NodeId, key: &str, v: &Json, depth: usize) -> Result<(), Error> {
+        match self.paths.step(node, key) {
+            Some(child) => self.value(v, child, depth),
+            None => Ok(()),
         }
-        self.path.push_str(key);
-        let id = self.paths.leaf(&self.path);
-        let descend = self.paths.descends(&self.path);
-        let result = if id.is_some() || descend { self.value(v, id, descend, depth) } else { Ok(()) };
-        self.path.truncate(saved);
-        result
     }
 
-    fn value(&mut self, v: &'a Json, id: Option<u32>, descend: bool, depth: usize) -> Result<(), Error> {
+    fn value(&mut self, v: &Json, node: NodeId, depth: usize) -> Result<(), Error> {
         if matches!(v, Json::Object(_) | Json::Array(_)) && depth > self.max_depth {
             return Err(Error::new(
                 ErrorKind::EventTooDeep,
@@ -59,33 +48,42 @@ impl<'a> Walker<'_, '_, 'a> {
                 "",
             ));
         }
-        let leaf = match v {
-            Json::Null => Value::Null,
-            Json::Bool(b) => Value::Bool(*b),
-            Json::Number(n) => Value::Number(Cow::Owned(n.to_string())),
-            Json::String(s) => Value::String(Cow::Borrowed(s)),
+        let raw = match v {
+            Json::Null => Raw::Null,
+            Json::Bool(b) => Raw::Bool(*b),
+            Json::Number(n) => {
+                let (s, e) = self.out.stash(&n.to_string());
+                Raw::BufNumber(s, e)
+            }
+            Json::String(s) => {
+                if self.paths.leaf(node).is_none() {
+                    return Ok(());
+                }
+                let (s, e) = self.out.stash(s);
+                Raw::Unescaped(s, e)
+            }
             Json::Array(items) => {
                 let array = self.arrays;
                 self.arrays += 1;
                 for (i, item) in items.iter().enumerate() {
                     self.trail.push((array, i as u32));
-                    let r = self.value(item, id, descend, depth + 1);
+                    let r = self.value(item, node, depth + 1);
                     self.trail.pop();
                     r?;
                 }
                 return Ok(());
             }
             Json::Object(map) => {
-                if descend {
+                if self.paths.descends(node) {
                     for (k, v) in map {
-                        self.member(k, v, depth + 1)?;
+                        self.member(node, k, v, depth + 1)?;
                     }
                 }
                 return Ok(());
             }
         };
-        if let Some(id) = id {
-            self.out.push(id, leaf, &self.trail);
+        if let Some(id) = self.paths.leaf(node) {
+            self.out.push(id, raw, &self.trail);
         }
         Ok(())
     }

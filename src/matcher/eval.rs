@@ -26,7 +26,7 @@ pub(crate) fn test(m: &Matcher, v: &Value<'_>) -> bool {
 }
 
 /// Is the value one that `anything-but` excludes? Values of the other type are never excluded.
-fn excluded(a: &AnythingBut, v: &Value<'_>) -> bool {
+pub(crate) fn excluded(a: &AnythingBut, v: &Value<'_>) -> bool {
     match (a, v) {
         (AnythingBut::Strings(l), Value::String(x)) => l.iter().any(|s| **s == **x),
         (AnythingBut::Numbers(l), Value::Number(x)) => l.iter().any(|n| n.matches(x)),
@@ -45,6 +45,8 @@ pub(crate) struct Scratch {
     candidates: Vec<Vec<u32>>,
     order: Vec<usize>,
     chosen: Vec<u32>,
+    /// Per search depth, the trails already tried.
+    tried: Vec<Vec<(u32, u32)>>,
 }
 
 /// Leaf indices grouped by path id, so a field finds its occurrences without scanning all leaves.
@@ -52,10 +54,11 @@ pub(crate) struct Scratch {
 pub(crate) struct ByPath {
     pub starts: Vec<u32>,
     pub items: Vec<u32>,
+    next: Vec<u32>,
 }
 
 impl ByPath {
-    pub fn build(&mut self, leaves: &Leaves<'_>, paths: usize) {
+    pub fn build(&mut self, leaves: &Leaves, paths: usize) {
         self.starts.clear();
         self.starts.resize(paths + 1, 0);
         for l in &leaves.leaves {
@@ -66,9 +69,10 @@ impl ByPath {
         }
         self.items.clear();
         self.items.resize(leaves.leaves.len(), 0);
-        let mut next = self.starts.clone();
+        self.next.clear();
+        self.next.extend_from_slice(&self.starts);
         for (i, l) in leaves.leaves.iter().enumerate() {
-            let slot = &mut next[l.path as usize];
+            let slot = &mut self.next[l.path as usize];
             self.items[*slot as usize] = i as u32;
             *slot += 1;
         }
@@ -82,7 +86,13 @@ impl ByPath {
 /// Does the branch match? Fields are satisfied by one leaf each, chosen so that no two chosen leaves
 /// come from different elements of one array; a field with `exists: false` may instead be satisfied
 /// by having no leaf consistent with the chosen ones.
-pub(crate) fn branch_matches(branch: &Branch, leaves: &Leaves<'_>, by_path: &ByPath, scratch: &mut Scratch) -> bool {
+pub(crate) fn branch_matches(
+    branch: &Branch,
+    event: &str,
+    leaves: &Leaves,
+    by_path: &ByPath,
+    scratch: &mut Scratch,
+) -> bool {
     let n = branch.fields.len();
     scratch.candidates.resize_with(n.max(scratch.candidates.len()), Vec::new);
     let mut free = true;
@@ -91,7 +101,8 @@ pub(crate) fn branch_matches(branch: &Branch, leaves: &Leaves<'_>, by_path: &ByP
         list.clear();
         for &li in by_path.at(field.path) {
             let leaf = &leaves.leaves[li as usize];
-            if field.matchers.iter().any(|m| test(m, &leaf.value)) {
+            let value = leaves.value(leaf, event);
+            if field.matchers.iter().any(|m| test(m, &value)) {
                 list.push(li);
                 free &= leaf.trail.1 == 0;
             }
@@ -110,63 +121,73 @@ pub(crate) fn branch_matches(branch: &Branch, leaves: &Leaves<'_>, by_path: &ByP
     let cands = &scratch.candidates;
     scratch.order.sort_by_key(|&i| cands[i].len());
     scratch.chosen.clear();
-    search(branch, leaves, by_path, &scratch.candidates[..n], &scratch.order, 0, &mut scratch.chosen)
+    let ctx = Search { branch, leaves, by_path, candidates: &scratch.candidates[..n], order: &scratch.order };
+    ctx.search(0, &mut scratch.chosen, &mut scratch.tried)
 }
 
 const ABSENT: u32 = u32::MAX;
 
-fn search(
-    branch: &Branch,
-    leaves: &Leaves<'_>,
-    by_path: &ByPath,
-    candidates: &[Vec<u32>],
-    order: &[usize],
-    depth: usize,
-    chosen: &mut Vec<u32>,
-) -> bool {
-    let trail = |li: u32| -> &[Step] { leaves.trail(&leaves.leaves[li as usize]) };
-    let fits = |li: u32, chosen: &[u32]| {
-        let t = trail(li);
-        t.is_empty() || chosen.iter().all(|&c| c == ABSENT || consistent(t, trail(c)))
-    };
-    if depth == order.len() {
-        // Every absent-chosen field: no leaf at its path may be consistent with the chosen leaves.
-        return order
-            .iter()
-            .zip(chosen.iter())
-            .all(|(&fi, &c)| c != ABSENT || by_path.at(branch.fields[fi].path).iter().all(|&li| !fits(li, chosen)));
+struct Search<'s> {
+    branch: &'s Branch,
+    leaves: &'s Leaves,
+    by_path: &'s ByPath,
+    candidates: &'s [Vec<u32>],
+    order: &'s [usize],
+}
+
+impl Search<'_> {
+    fn trail(&self, li: u32) -> &[Step] {
+        self.leaves.trail(&self.leaves.leaves[li as usize])
     }
-    let field = order[depth];
-    // A candidate outside every array constrains nothing: take it and do not branch.
-    if let Some(&li) = candidates[field].iter().find(|&&li| leaves.leaves[li as usize].trail.1 == 0) {
-        chosen.push(li);
-        let ok = search(branch, leaves, by_path, candidates, order, depth + 1, chosen);
-        chosen.pop();
-        return ok;
+
+    /// Is leaf `li` consistent with every chosen leaf?
+    fn fits(&self, li: u32, chosen: &[u32]) -> bool {
+        let t = self.trail(li);
+        t.is_empty() || chosen.iter().all(|&c| c == ABSENT || consistent(t, self.trail(c)))
     }
-    let mut tried: Vec<&[Step]> = Vec::new();
-    for &li in &candidates[field] {
-        if !fits(li, chosen) {
-            continue;
+
+    fn search(&self, depth: usize, chosen: &mut Vec<u32>, tried: &mut Vec<Vec<(u32, u32)>>) -> bool {
+        if depth == self.order.len() {
+            // Every absent-chosen field: no leaf at its path may be consistent with the chosen leaves.
+            return self.order.iter().zip(chosen.iter()).all(|(&fi, &c)| {
+                c != ABSENT || self.by_path.at(self.branch.fields[fi].path).iter().all(|&li| !self.fits(li, chosen))
+            });
         }
-        // Candidates with the same trail are interchangeable.
-        let t = trail(li);
-        if tried.contains(&t) {
-            continue;
+        let field = self.order[depth];
+        // A candidate outside every array constrains nothing: take it and do not branch.
+        if let Some(&li) = self.candidates[field].iter().find(|&&li| self.leaves.leaves[li as usize].trail.1 == 0) {
+            chosen.push(li);
+            let ok = self.search(depth + 1, chosen, tried);
+            chosen.pop();
+            return ok;
         }
-        tried.push(t);
-        chosen.push(li);
-        let ok = search(branch, leaves, by_path, candidates, order, depth + 1, chosen);
-        chosen.pop();
-        if ok {
-            return true;
+        // Trails already tried at this depth: candidates with the same trail are interchangeable.
+        if tried.len() <= depth {
+            tried.resize_with(depth + 1, Vec::new);
         }
+        tried[depth].clear();
+        for &li in &self.candidates[field] {
+            if !self.fits(li, chosen) {
+                continue;
+            }
+            let t = self.leaves.leaves[li as usize].trail;
+            if tried[depth].iter().any(|&u| self.leaves.steps[u.0 as usize..(u.0 + u.1) as usize] == *self.trail(li)) {
+                continue;
+            }
+            tried[depth].push(t);
+            chosen.push(li);
+            let ok = self.search(depth + 1, chosen, tried);
+            chosen.pop();
+            if ok {
+                return true;
+            }
+        }
+        if self.branch.fields[field].absent_ok {
+            chosen.push(ABSENT);
+            let ok = self.search(depth + 1, chosen, tried);
+            chosen.pop();
+            return ok;
+        }
+        false
     }
-    if branch.fields[field].absent_ok {
-        chosen.push(ABSENT);
-        let ok = search(branch, leaves, by_path, candidates, order, depth + 1, chosen);
-        chosen.pop();
-        return ok;
-    }
-    false
 }

@@ -1,6 +1,5 @@
 //! [`Pattern`]: one compiled pattern, matched against many events.
 
-use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -8,7 +7,8 @@ use std::sync::Arc;
 use super::eval::{branch_matches, ByPath, Scratch};
 use crate::compile::ir::{self, Compiled};
 use crate::error::Error;
-use crate::event::reader::{self, Leaves, Paths};
+use crate::event::reader::{self, Leaves};
+use crate::event::trie::PathTrie;
 use crate::event::{value, DEFAULT_MAX_EVENT_DEPTH};
 use crate::syntax::ast::Object;
 use crate::syntax::dialect::{Config, Dialect};
@@ -35,39 +35,9 @@ struct Inner {
     source: Box<str>,
     ast: Object,
     compiled: Compiled,
-    lookup: Lookup,
+    trie: PathTrie,
     config: Config,
     max_event_depth: usize,
-}
-
-/// Path ids and the prefixes under which referenced paths continue.
-#[derive(Debug, Default)]
-pub(crate) struct Lookup {
-    leaves: HashMap<Box<str>, u32>,
-    descends: HashSet<Box<str>>,
-}
-
-impl Lookup {
-    pub(crate) fn new(paths: &[Box<str>]) -> Lookup {
-        let mut lookup = Lookup::default();
-        for (i, p) in paths.iter().enumerate() {
-            lookup.leaves.insert(p.clone(), i as u32);
-            for (dot, _) in p.match_indices('.') {
-                lookup.descends.insert(p[..dot].into());
-            }
-        }
-        lookup
-    }
-}
-
-impl Paths for Lookup {
-    fn leaf(&self, path: &str) -> Option<u32> {
-        self.leaves.get(path).copied()
-    }
-
-    fn descends(&self, path: &str) -> bool {
-        self.descends.contains(path)
-    }
 }
 
 /// Options for compiling a [`Pattern`].
@@ -140,13 +110,13 @@ impl PatternBuilder {
     pub fn build(&self, text: &str) -> Result<Pattern, Error> {
         let ast = pattern::parse(text, &self.config)?;
         let compiled = ir::compile(&ast, text, &self.config)?;
-        let lookup = Lookup::new(&compiled.paths);
+        let trie = PathTrie::new(compiled.paths.iter().map(|p| &**p));
         Ok(Pattern {
             inner: Arc::new(Inner {
                 source: text.into(),
                 ast,
                 compiled,
-                lookup,
+                trie,
                 config: self.config.clone(),
                 max_event_depth: self.max_event_depth.unwrap_or(DEFAULT_MAX_EVENT_DEPTH),
             }),
@@ -168,8 +138,8 @@ impl Pattern {
     /// Does the event (JSON text of an object) match? Invalid JSON is an error.
     pub fn matches(&self, event: &str) -> Result<bool, Error> {
         let mut leaves = Leaves::default();
-        reader::read(event, &self.inner.lookup, self.inner.max_event_depth, &mut leaves)?;
-        Ok(self.evaluate(&leaves))
+        reader::read(event, &self.inner.trie, self.inner.max_event_depth, &mut leaves)?;
+        Ok(self.evaluate(event, &leaves))
     }
 
     /// Like [`matches`](Self::matches), for bytes that should hold UTF-8 JSON.
@@ -193,15 +163,15 @@ impl Pattern {
     /// does not match.
     pub fn matches_value(&self, event: &serde_json::Value) -> bool {
         let mut leaves = Leaves::default();
-        value::read(event, &self.inner.lookup, self.inner.max_event_depth, &mut leaves).is_ok()
-            && self.evaluate(&leaves)
+        value::read(event, &self.inner.trie, self.inner.max_event_depth, &mut leaves).is_ok()
+            && self.evaluate("", &leaves)
     }
 
-    fn evaluate(&self, leaves: &Leaves<'_>) -> bool {
+    fn evaluate(&self, event: &str, leaves: &Leaves) -> bool {
         let mut by_path = ByPath::default();
         by_path.build(leaves, self.inner.compiled.paths.len());
         let mut scratch = Scratch::default();
-        self.inner.compiled.branches.iter().any(|b| branch_matches(b, leaves, &by_path, &mut scratch))
+        self.inner.compiled.branches.iter().any(|b| branch_matches(b, event, leaves, &by_path, &mut scratch))
     }
 
     /// The pattern text it was compiled from.

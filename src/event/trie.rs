@@ -1,0 +1,170 @@
+//! The trie of every path that some pattern names, by key segment.
+//!
+//! Paths are dot-joined (`detail.state`), and AWS treats a dotted key exactly like nesting, so the
+//! trie is keyed by the segments between dots: the event key `"a.b"` walks the same two edges as the
+//! keys `"a"` then `"b"`. The event reader walks it to learn, for each member, whether the value is a
+//! referenced leaf path, whether referenced paths continue below it, or whether it can be skipped.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A node of the trie.
+pub(crate) type NodeId = u32;
+
+/// The root node.
+pub(crate) const ROOT: NodeId = 0;
+
+#[derive(Clone, Debug, Default)]
+struct Node {
+    children: HashMap<Box<str>, NodeId, BuildHasherDefault<FxHasher>>,
+    /// The path id, when a referenced path ends here.
+    leaf: Option<u32>,
+}
+
+/// Paths by segment. Path ids are assigned by the caller.
+#[derive(Clone, Debug)]
+pub(crate) struct PathTrie {
+    nodes: Vec<Node>,
+}
+
+impl Default for PathTrie {
+    fn default() -> PathTrie {
+        PathTrie { nodes: vec![Node::default()] }
+    }
+}
+
+impl PathTrie {
+    /// A trie where `paths[i]` gets id `i`.
+    pub fn new<'p>(paths: impl IntoIterator<Item = &'p str>) -> PathTrie {
+        let mut trie = PathTrie::default();
+        for (i, p) in paths.into_iter().enumerate() {
+            trie.insert(p, i as u32);
+        }
+        trie
+    }
+
+    /// Adds a dot-joined path with its id.
+    pub fn insert(&mut self, path: &str, id: u32) {
+        let mut node = ROOT;
+        for segment in path.split('.') {
+            node = match self.nodes[node as usize].children.get(segment) {
+                Some(&n) => n,
+                None => {
+                    let n = self.nodes.len() as NodeId;
+                    self.nodes.push(Node::default());
+                    self.nodes[node as usize].children.insert(segment.into(), n);
+                    n
+                }
+            };
+        }
+        self.nodes[node as usize].leaf = Some(id);
+    }
+
+    /// The node reached from `node` by an event key (which may hold dots), if any referenced path
+    /// goes there.
+    #[inline]
+    pub fn step(&self, node: NodeId, key: &str) -> Option<NodeId> {
+        let mut node = node;
+        if !key.contains('.') {
+            return self.nodes[node as usize].children.get(key).copied();
+        }
+        for segment in key.split('.') {
+            node = *self.nodes[node as usize].children.get(segment)?;
+        }
+        Some(node)
+    }
+
+    /// The path id ending at `node`.
+    #[inline]
+    pub fn leaf(&self, node: NodeId) -> Option<u32> {
+        self.nodes[node as usize].leaf
+    }
+
+    /// Do referenced paths continue below `node`?
+    #[inline]
+    pub fn descends(&self, node: NodeId) -> bool {
+        !self.nodes[node as usize].children.is_empty()
+    }
+}
+
+/// The Firefox/rustc hash: fast for short keys, and keys here are field names chosen by rule authors,
+/// not by event senders, so hash flooding by events is not a concern (an event key that is not in
+/// the map costs one probe whatever it is).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+/// A `HashMap` with [`FxHasher`].
+pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_keys_walk_like_nesting() {
+        let t = PathTrie::new(["a.b.c", "a.x", "q"]);
+        let a = t.step(ROOT, "a").unwrap();
+        let ab = t.step(a, "b").unwrap();
+        assert_eq!(t.step(ROOT, "a.b"), Some(ab));
+        let abc = t.step(ab, "c").unwrap();
+        assert_eq!(t.leaf(abc), Some(0));
+        assert_eq!(t.step(ROOT, "a.b.c"), Some(abc));
+        assert_eq!(t.step(a, "b.c"), Some(abc));
+        assert_eq!(t.leaf(t.step(ROOT, "q").unwrap()), Some(2));
+        assert!(t.descends(a) && !t.descends(abc));
+        assert_eq!(t.step(ROOT, "a.y"), None);
+        assert_eq!(t.step(ROOT, "z"), None);
+    }
+
+    #[test]
+    fn empty_segments() {
+        let t = PathTrie::new(["", "a.", ".b"]);
+        assert_eq!(t.step(ROOT, "").and_then(|n| t.leaf(n)), Some(0));
+        assert_eq!(t.step(ROOT, "a.").and_then(|n| t.leaf(n)), Some(1));
+        let a = t.step(ROOT, "a").unwrap();
+        assert_eq!(t.step(a, "").and_then(|n| t.leaf(n)), Some(1));
+        assert_eq!(t.step(ROOT, ".b").and_then(|n| t.leaf(n)), Some(2));
+    }
+}

@@ -1,0 +1,180 @@
+//! The per-path value index: given a leaf value at a path, which (branch, field) slots does it
+//! satisfy? Hash lookups for exact strings, numbers, case-folded strings, prefixes and suffixes (one
+//! probe per distinct length), so the cost does not grow with rules that cannot match; ranges, CIDR
+//! blocks, wildcards and `anything-but` are scanned (their count on one path is what they cost).
+
+use crate::compile::cidr::Cidr;
+use crate::compile::fold::fold_char;
+use crate::compile::ir::{AnythingBut, Matcher};
+use crate::compile::number::{self, Range};
+use crate::compile::wildcard::Wildcard;
+use crate::event::reader::Value;
+use crate::event::trie::FxHashMap;
+use crate::matcher::eval;
+
+/// A field of a branch: `branch` indexes the machine's branches, `field` its field list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Slot {
+    pub branch: u32,
+    pub field: u32,
+}
+
+/// Slots by key.
+type SlotMap = FxHashMap<Box<str>, Vec<Slot>>;
+
+/// Maps of fixed-length keys: one map per distinct key length.
+#[derive(Clone, Debug, Default)]
+struct ByLength {
+    maps: Vec<(usize, SlotMap)>,
+}
+
+impl ByLength {
+    fn insert(&mut self, key: &str, slot: Slot) {
+        let len = key.len();
+        let i = match self.maps.iter().position(|(l, _)| *l == len) {
+            Some(i) => i,
+            None => {
+                self.maps.push((len, FxHashMap::default()));
+                self.maps.sort_by_key(|(l, _)| *l);
+                self.maps.iter().position(|(l, _)| *l == len).expect("just inserted")
+            }
+        };
+        self.maps[i].1.entry(key.into()).or_default().push(slot);
+    }
+
+    /// Slots whose key is a prefix (`prefix = true`) or suffix of `s`.
+    fn each(&self, s: &str, prefix: bool, f: &mut impl FnMut(Slot)) {
+        for (len, map) in &self.maps {
+            if *len > s.len() {
+                break;
+            }
+            let key = if prefix { s.get(..*len) } else { s.get(s.len() - len..) };
+            if let Some(slots) = key.and_then(|k| map.get(k)) {
+                slots.iter().copied().for_each(&mut *f);
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.maps.is_empty()
+    }
+}
+
+/// Normalises a double for hashing: `-0.0` and `0.0` are one key.
+fn key(v: f64) -> u64 {
+    if v == 0.0 {
+        0
+    } else {
+        v.to_bits()
+    }
+}
+
+/// Everything that can satisfy a field at one path.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PathIndex {
+    strings: FxHashMap<Box<str>, Vec<Slot>>,
+    number_texts: FxHashMap<Box<str>, Vec<Slot>>,
+    number_values: FxHashMap<u64, Vec<Slot>>,
+    trues: Vec<Slot>,
+    falses: Vec<Slot>,
+    nulls: Vec<Slot>,
+    exists: Vec<Slot>,
+    prefixes: ByLength,
+    suffixes: ByLength,
+    folded_prefixes: ByLength,
+    folded_suffixes: ByLength,
+    folded: FxHashMap<Box<str>, Vec<Slot>>,
+    ranges: Vec<(Range, Slot)>,
+    cidrs: Vec<(Cidr, Slot)>,
+    wildcards: Vec<(Wildcard, Slot)>,
+    anything_but: Vec<(AnythingBut, Slot)>,
+}
+
+impl PathIndex {
+    pub fn insert(&mut self, m: &Matcher, slot: Slot) {
+        match m {
+            Matcher::String(s) => self.strings.entry(s.clone()).or_default().push(slot),
+            Matcher::Number(n) => {
+                self.number_texts.entry(n.text().into()).or_default().push(slot);
+                if let Some(v) = n.value {
+                    self.number_values.entry(key(v)).or_default().push(slot);
+                }
+            }
+            Matcher::Bool(true) => self.trues.push(slot),
+            Matcher::Bool(false) => self.falses.push(slot),
+            Matcher::Null => self.nulls.push(slot),
+            Matcher::Exists => self.exists.push(slot),
+            Matcher::Prefix(p) => self.prefixes.insert(p, slot),
+            Matcher::Suffix(p) => self.suffixes.insert(p, slot),
+            Matcher::PrefixIgnoreCase(p) => self.folded_prefixes.insert(p, slot),
+            Matcher::SuffixIgnoreCase(p) => self.folded_suffixes.insert(p, slot),
+            Matcher::EqualsIgnoreCase(p) => self.folded.entry(p.clone()).or_default().push(slot),
+            Matcher::Numeric(r) => self.ranges.push((*r, slot)),
+            Matcher::Cidr(c) => self.cidrs.push((*c, slot)),
+            Matcher::Wildcard(w) => self.wildcards.push((w.clone(), slot)),
+            Matcher::AnythingBut(a) => self.anything_but.push((a.clone(), slot)),
+        }
+    }
+
+    fn needs_folding(&self) -> bool {
+        !self.folded.is_empty() || !self.folded_prefixes.is_empty() || !self.folded_suffixes.is_empty()
+    }
+
+    /// Calls `f` for every slot that `v` satisfies (a slot may be reported more than once).
+    pub fn each(&self, v: &Value<'_>, fold_buf: &mut String, f: &mut impl FnMut(Slot)) {
+        self.exists.iter().copied().for_each(&mut *f);
+        match v {
+            Value::Null => self.nulls.iter().copied().for_each(&mut *f),
+            Value::Bool(true) => self.trues.iter().copied().for_each(&mut *f),
+            Value::Bool(false) => self.falses.iter().copied().for_each(&mut *f),
+            Value::Number(text) => {
+                if let Some(slots) = self.number_texts.get(*text) {
+                    slots.iter().copied().for_each(&mut *f);
+                }
+                if !self.number_values.is_empty() || !self.ranges.is_empty() {
+                    if let Some(x) = number::finite(text) {
+                        if let Some(slots) = self.number_values.get(&key(x)) {
+                            slots.iter().copied().for_each(&mut *f);
+                        }
+                        for (r, slot) in &self.ranges {
+                            if r.contains(x) {
+                                f(*slot);
+                            }
+                        }
+                    }
+                }
+            }
+            Value::String(s) => {
+                if let Some(slots) = self.strings.get(*s) {
+                    slots.iter().copied().for_each(&mut *f);
+                }
+                self.prefixes.each(s, true, f);
+                self.suffixes.each(s, false, f);
+                if self.needs_folding() {
+                    fold_buf.clear();
+                    fold_buf.extend(s.chars().map(fold_char));
+                    if let Some(slots) = self.folded.get(fold_buf.as_str()) {
+                        slots.iter().copied().for_each(&mut *f);
+                    }
+                    self.folded_prefixes.each(fold_buf, true, f);
+                    self.folded_suffixes.each(fold_buf, false, f);
+                }
+                for (c, slot) in &self.cidrs {
+                    if c.contains(s) {
+                        f(*slot);
+                    }
+                }
+                for (w, slot) in &self.wildcards {
+                    if w.is_match(s) {
+                        f(*slot);
+                    }
+                }
+            }
+        }
+        for (a, slot) in &self.anything_but {
+            if !eval::excluded(a, v) {
+                f(*slot);
+            }
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! [`Machine`]: many named rules matched against each event in one pass.
+//!
+//! Every rule is compiled like a [`Pattern`]; all their paths go into one trie (so the event reader
+//! reads only what some rule names) and every leaf value is looked up in a per-path index that says
+//! which rule branches it satisfies. A branch whose required fields have all been satisfied is a
+//! candidate, and only candidates get the exact, array-consistent check. So rules that cannot
+//! match cost nothing per event beyond the index probes of the fields the event has. `DESIGN.md`
+//! explains the choices.
+
+mod index;
+mod live;
+
+use std::fmt;
+use std::sync::Arc;
+
+use index::{PathIndex, Slot};
+pub use live::SharedMachine;
+
+use crate::compile::ir::Branch;
+use crate::error::Error;
+use crate::event::reader::{self, Leaves};
+use crate::event::trie::{FxHashMap, PathTrie};
+use crate::event::{value, DEFAULT_MAX_EVENT_DEPTH};
+use crate::matcher::eval::{self, ByPath};
+use crate::{Pattern, PatternBuilder};
+
+/// The name of a rule, as given to [`MachineBuilder::add`]. Cheap to clone.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(Arc<str>);
+
+impl RuleId {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for RuleId {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for RuleId {
+    fn from(s: &str) -> RuleId {
+        RuleId(s.into())
+    }
+}
+
+impl From<String> for RuleId {
+    fn from(s: String) -> RuleId {
+        RuleId(s.into())
+    }
+}
+
+impl fmt::Debug for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl fmt::Display for RuleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Collects rules, then builds a [`Machine`].
+///
+/// ```
+/// use eventsift::Machine;
+///
+/// let mut builder = Machine::builder();
+/// builder.add("ec2", r#"{"source": ["aws.ec2"]}"#)?;
+/// builder.add("big", r#"{"detail": {"size": [{"numeric": [">", 100]}]}}"#)?;
+/// let machine = builder.build();
+///
+/// let mut scratch = machine.scratch();
+/// let hits: Vec<&str> = machine
+///     .matches(r#"{"source": "aws.ec2", "detail": {"size": 500}}"#, &mut scratch)?
+///     .map(|id| id.as_str())
+///     .collect();
+/// assert_eq!(hits, ["ec2", "big"]);
+/// # Ok::<(), eventsift::Error>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct MachineBuilder {
+    options: PatternBuilder,
+    rules: Vec<(RuleId, Pattern)>,
+    max_event_depth: Option<usize>,
+}
+
+impl MachineBuilder {
+    /// Options (dialect, limits) used to compile the rules added as text from now on.
+    pub fn pattern_options(&mut self, options: PatternBuilder) -> &mut Self {
+        self.options = options;
+        self
+    }
+
+    /// Maximum nesting of matched events (default 128).
+    pub fn max_event_depth(&mut self, depth: usize) -> &mut Self {
+        self.max_event_depth = Some(depth);
+        self
+    }
+
+    /// Compiles `pattern` and adds it as rule `id`. Adding a second pattern under the same id ORs
+    /// them: the rule matches when either does. The error names the rule and the position.
+    pub fn add(&mut self, id: impl Into<RuleId>, pattern: &str) -> Result<&mut Self, Error> {
+        let id = id.into();
+        let compiled = self.options.build(pattern).map_err(|e| e.with_rule(&id))?;
+        self.rules.push((id, compiled));
+        Ok(self)
+    }
+
+    /// Adds an already compiled pattern as rule `id`.
+    pub fn add_pattern(&mut self, id: impl Into<RuleId>, pattern: Pattern) -> &mut Self {
+        self.rules.push((id.into(), pattern));
+        self
+    }
+
+    /// Number of patterns added.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// No pattern added yet?
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Builds the immutable machine.
+    pub fn build(&self) -> Machine {
+        Machine::from_rules(self.rules.clone(), self.max_event_depth.unwrap_or(DEFAULT_MAX_EVENT_DEPTH))
+    }
+}
+
+/// One branch of one rule, its paths renumbered into the machine's path table.
+#[derive(Debug)]
+struct MBranch {
+    rule: u32,
+    branch: Branch,
+    /// Bits of the fields that must be satisfied by a leaf (not `exists: false`), for fields 0..63.
+    required: u64,
+}
+
+/// Bit 63 of a branch's mask marks it as touched this event.
+const TOUCHED: u64 = 1 << 63;
+
+/// Many rules, compiled together. Immutable, `Send + Sync`, cheap to clone (an `Arc`).
+#[derive(Clone)]
+pub struct Machine {
+    inner: Arc<Core>,
+}
+
+struct Core {
+    /// Rule ids, deduplicated, in first-added order.
+    ids: Vec<RuleId>,
+    /// The patterns, with their rule index, as added (kept so live updates can rebuild).
+    patterns: Vec<(RuleId, Pattern)>,
+    branches: Vec<MBranch>,
+    paths: Vec<Box<str>>,
+    trie: PathTrie,
+    index: Vec<PathIndex>,
+    /// Branches with no required field: candidates for every event.
+    always: Vec<u32>,
+    max_event_depth: usize,
+}
+
+impl Machine {
+    /// A builder.
+    pub fn builder() -> MachineBuilder {
+        MachineBuilder::default()
+    }
+
+    fn from_rules(patterns: Vec<(RuleId, Pattern)>, max_event_depth: usize) -> Machine {
+        let mut ids = Vec::new();
+        let mut rule_index: FxHashMap<RuleId, u32> = FxHashMap::default();
+        let mut path_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
+        let mut paths: Vec<Box<str>> = Vec::new();
+        let mut branches = Vec::new();
+        for (id, pattern) in &patterns {
+            let rule = *rule_index.entry(id.clone()).or_insert_with(|| {
+                ids.push(id.clone());
+                ids.len() as u32 - 1
+            });
+            let compiled = pattern.compiled();
+            let global: Vec<u32> = compiled
+                .paths
+                .iter()
+                .map(|p| {
+                    *path_ids.entry(p.clone()).or_insert_with(|| {
+                        paths.push(p.clone());
+                        paths.len() as u32 - 1
+                    })
+                })
+                .collect();
+            for b in &compiled.branches {
+                let mut branch = b.clone();
+                for field in &mut branch.fields {
+                    field.path = global[field.path] as usize;
+                }
+                branch.fields.sort_by_key(|f| f.path);
+                branches.push(MBranch { rule, branch, required: 0 });
+            }
+        }
+        let mut index: Vec<PathIndex> = vec![PathIndex::default(); paths.len()];
+        let mut always = Vec::new();
+        for (b_id, mb) in branches.iter_mut().enumerate() {
+            let mut required = 0u64;
+            for (fi, field) in mb.branch.fields.iter().enumerate() {
+                if !field.absent_ok && fi < 63 {
+                    required |= 1 << fi;
+                }
+                for m in &field.matchers {
+                    index[field.path].insert(m, Slot { branch: b_id as u32, field: fi as u32 });
+                }
+            }
+            mb.required = required;
+            if required == 0 {
+                always.push(b_id as u32);
+            }
+        }
+        let trie = PathTrie::new(paths.iter().map(|p| &**p));
+        Machine { inner: Arc::new(Core { ids, patterns, branches, paths, trie, index, always, max_event_depth }) }
+    }
+
+    /// A scratch space for [`matches`](Self::matches) on this thread. Reuse it: after the first few
+    /// events, matching allocates nothing.
+    pub fn scratch(&self) -> Scratch {
+        Scratch::default()
+    }
+
+    /// The ids of the rules that match the event (JSON text of an object), in the order the rules
+    /// were first added. Invalid JSON is an error.
+    pub fn matches<'m, 's>(&'m self, event: &str, scratch: &'s mut Scratch) -> Result<Matches<'m, 's>, Error> {
+        reader::read(event, &self.inner.trie, self.inner.max_event_depth, &mut scratch.leaves)?;
+        self.evaluate(event, scratch, false);
+        Ok(Matches { ids: &self.inner.ids, hits: scratch.hits.iter() })
+    }
+
+    /// Does any rule match? Cheaper than [`matches`](Self::matches): it stops at the first match.
+    pub fn is_match(&self, event: &str, scratch: &mut Scratch) -> Result<bool, Error> {
+        reader::read(event, &self.inner.trie, self.inner.max_event_depth, &mut scratch.leaves)?;
+        self.evaluate(event, scratch, true);
+        Ok(!scratch.hits.is_empty())
+    }
+
+    /// The ids of the rules that match an already-parsed event. An event that is not an object, or
+    /// nests too deeply, matches nothing.
+    pub fn matches_value<'m, 's>(&'m self, event: &serde_json::Value, scratch: &'s mut Scratch) -> Matches<'m, 's> {
+        if value::read(event, &self.inner.trie, self.inner.max_event_depth, &mut scratch.leaves).is_ok() {
+            self.evaluate("", scratch, false);
+        } else {
+            scratch.hits.clear();
+        }
+        Matches { ids: &self.inner.ids, hits: scratch.hits.iter() }
+    }
+
+    /// Convenience: the matching rule ids in a new `Vec` (allocates; see [`matches`](Self::matches)).
+    pub fn matching_rules(&self, event: &str) -> Result<Vec<RuleId>, Error> {
+        let mut scratch = self.scratch();
+        Ok(self.matches(event, &mut scratch)?.cloned().collect())
+    }
+
+    fn evaluate(&self, event: &str, scratch: &mut Scratch, first_only: bool) {
+        let core = &*self.inner;
+        let Scratch { leaves, by_path, eval, masks, touched, fold_buf, hits, .. } = scratch;
+        hits.clear();
+        if masks.len() < core.branches.len() {
+            masks.resize(core.branches.len(), 0);
+        }
+        touched.clear();
+        for leaf in &leaves.leaves {
+            let v = leaves.value(leaf, event);
+            core.index[leaf.path as usize].each(&v, fold_buf, &mut |slot: Slot| {
+                let mask = &mut masks[slot.branch as usize];
+                if *mask & TOUCHED == 0 {
+                    *mask = TOUCHED;
+                    touched.push(slot.branch);
+                }
+                if slot.field < 63 {
+                    *mask |= 1 << slot.field;
+                }
+            });
+        }
+        by_path.build(leaves, core.paths.len());
+        let candidates = touched.iter().copied().filter(|&b| {
+            let mb = &core.branches[b as usize];
+            masks[b as usize] & mb.required == mb.required && mb.required != 0
+        });
+        for b in candidates.chain(core.always.iter().copied()) {
+            let mb = &core.branches[b as usize];
+            if hits.contains(&mb.rule) {
+                continue;
+            }
+            if eval::branch_matches(&mb.branch, event, leaves, by_path, eval) {
+                hits.push(mb.rule);
+                if first_only {
+                    break;
+                }
+            }
+        }
+        for &b in touched.iter() {
+            masks[b as usize] = 0;
+        }
+        hits.sort_unstable();
+    }
+
+    /// Number of distinct rule ids.
+    pub fn rule_count(&self) -> usize {
+        self.inner.ids.len()
+    }
+
+    /// The rule ids, in first-added order.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &RuleId> {
+        self.inner.ids.iter()
+    }
+
+    /// Number of distinct paths the rules name.
+    pub fn path_count(&self) -> usize {
+        self.inner.paths.len()
+    }
+
+    pub(crate) fn patterns(&self) -> &[(RuleId, Pattern)] {
+        &self.inner.patterns
+    }
+
+    pub(crate) fn max_event_depth(&self) -> usize {
+        self.inner.max_event_depth
+    }
+}
+
+impl fmt::Debug for Machine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Machine")
+            .field("rules", &self.inner.ids.len())
+            .field("patterns", &self.inner.patterns.len())
+            .field("branches", &self.inner.branches.len())
+            .field("paths", &self.inner.paths.len())
+            .finish()
+    }
+}
+
+/// Per-thread working memory for a [`Machine`]. Reusable across events and across machines.
+#[derive(Default, Debug)]
+pub struct Scratch {
+    leaves: Leaves,
+    by_path: ByPath,
+    eval: eval::Scratch,
+    masks: Vec<u64>,
+    touched: Vec<u32>,
+    fold_buf: String,
+    hits: Vec<u32>,
+}
+
+/// The ids of the matching rules, borrowed from the machine.
+#[derive(Debug)]
+pub struct Matches<'m, 's> {
+    ids: &'m [RuleId],
+    hits: std::slice::Iter<'s, u32>,
+}
+
+impl<'m> Iterator for Matches<'m, '_> {
+    type Item = &'m RuleId;
+
+    fn next(&mut self) -> Option<&'m RuleId> {
+        self.hits.next().map(|&i| &self.ids[i as usize])
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.hits.size_hint()
+    }
+}
+
+impl ExactSizeIterator for Matches<'_, '_> {}

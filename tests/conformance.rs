@@ -173,7 +173,7 @@ fn machine_check(case: &Case, pattern: &Pattern, decoys: &[Pattern], event: &str
         return Err(format!("Machine::matches: rules {got:?}, reference says {expected:?}\n    event: {event}"));
     }
     let any = machine.is_match(event, &mut scratch).map_err(|e| e.to_string())?;
-    if any != !expected.is_empty() {
+    if any == expected.is_empty() {
         return Err(format!("Machine::is_match: {any}, reference rules {expected:?}"));
     }
     if let Some(value) = value_faithful(event) {

@@ -1,7 +1,7 @@
 //! event-ruler's CL2 benchmark, runnable anywhere:
 //!
 //! ```text
-//! cargo run --release --example cl2 -- [--corpus PATH] [--json] [--passes N]
+//! cargo run --release --example cl2 -- [--corpus PATH] [--json] [--passes N] [--mode M] [--only CATEGORY]
 //! ```
 //!
 //! For every category (and PARTIAL_COMBO, COMBO) it builds one machine, checks the per-rule match
@@ -19,14 +19,28 @@ fn main() {
     let mut corpus = None;
     let mut json = false;
     let mut passes = 3;
+    let mut mode = eventsift::ReadMode::EarlyStop;
+    let mut only: Option<String> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--corpus" => corpus = it.next().cloned(),
             "--json" => json = true,
             "--passes" => passes = it.next().and_then(|n| n.parse().ok()).unwrap_or(3),
+            "--only" => only = it.next().cloned(),
+            "--mode" => {
+                mode = match it.next().map(String::as_str) {
+                    Some("strict") => eventsift::ReadMode::Strict,
+                    Some("skip") => eventsift::ReadMode::Skip,
+                    Some("early-stop") => eventsift::ReadMode::EarlyStop,
+                    other => {
+                        eprintln!("--mode takes strict, skip or early-stop, not {other:?}");
+                        std::process::exit(2);
+                    }
+                }
+            }
             "-h" | "--help" => {
-                println!("usage: cl2 [--corpus PATH] [--json] [--passes N]");
+                println!("usage: cl2 [--corpus PATH] [--json] [--passes N] [--mode strict|skip|early-stop] [--only CATEGORY]");
                 return;
             }
             other => {
@@ -42,7 +56,10 @@ fn main() {
     }
     let mut report = serde_json::Map::new();
     for set in cl2::rule_sets(&path) {
-        let machine = cl2::machine(&set);
+        if only.as_ref().is_some_and(|o| *o != set.name) {
+            continue;
+        }
+        let machine = cl2::machine(&set, mode);
         let counts = cl2::count(&machine, &set, &events);
         cl2::assert_counts(&set, &counts);
         let mut best = f64::MAX;

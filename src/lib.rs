@@ -85,7 +85,7 @@ pub mod reference;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind, Span};
-pub use event::DEFAULT_MAX_EVENT_DEPTH;
+pub use event::{ReadMode, DEFAULT_MAX_EVENT_DEPTH};
 pub use machine::{Machine, MachineBuilder, Matches, RuleId, Scratch, SharedMachine};
 pub use matcher::{Pattern, PatternBuilder};
 pub use syntax::dialect::Dialect;

@@ -118,8 +118,9 @@ pub fn rule_sets(corpus: &Path) -> Vec<RuleSet> {
 }
 
 /// Builds the machine of a rule set (rule ids = the set's rule names).
-pub fn machine(set: &RuleSet) -> eventsift::Machine {
+pub fn machine(set: &RuleSet, mode: eventsift::ReadMode) -> eventsift::Machine {
     let mut builder = eventsift::Machine::builder();
+    builder.read_mode(mode);
     for (id, pattern, _) in &set.rules {
         builder.add(id.as_str(), pattern).unwrap_or_else(|e| panic!("{id}: {e:#}"));
     }

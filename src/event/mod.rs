@@ -2,6 +2,8 @@
 //! patterns refer to, with the array trails that array-consistent matching needs.
 
 pub(crate) mod reader;
+
+pub use reader::ReadMode;
 pub(crate) mod trie;
 pub(crate) mod value;
 

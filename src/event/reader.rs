@@ -112,18 +112,56 @@ pub(crate) fn consistent(a: &[Step], b: &[Step]) -> bool {
     true
 }
 
+/// How much of each event is read.
+///
+/// | mode | referenced values | other values | keys after the last referenced one |
+/// | --- | --- | --- | --- |
+/// | `Strict` | read, validated | validated | read, validated |
+/// | `Skip` | read, validated | skipped by bracket matching, not validated | read |
+/// | `EarlyStop` | read, validated | skipped, not validated | not read |
+///
+/// `EarlyStop` leaves an object as soon as every key that some pattern refers to under it has
+/// been seen once. So, besides not validating the rest of the event, it does not see a key that
+/// repeats one already seen (a duplicate key) or a dotted key whose first segment was already seen
+/// as a key of that object (`{"a": {...}, "a.b": 1}`); `Strict` and `Skip` see them as AWS does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum ReadMode {
+    /// Validate the whole event: invalid JSON anywhere is an error.
+    #[default]
+    Strict,
+    /// Validate what patterns refer to; skip everything else without validating it.
+    Skip,
+    /// Like `Skip`, and stop reading an object once every referenced key in it has been seen.
+    EarlyStop,
+}
+
 /// Reads `text` (a JSON object) into `out` (which is cleared first). `max_depth` bounds nesting.
-pub(crate) fn read(text: &str, paths: &PathTrie, max_depth: usize, out: &mut Leaves) -> Result<(), Error> {
+pub(crate) fn read(text: &str, paths: &PathTrie, max_depth: usize, mode: ReadMode, out: &mut Leaves) -> Result<(), Error> {
     out.clear();
-    let mut r = Reader { text, bytes: text.as_bytes(), pos: 0, paths, max_depth, trail: Vec::new(), arrays: 0, out };
+    let mut r = Reader {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        paths,
+        max_depth,
+        mode,
+        stopped: false,
+        trail: Vec::new(),
+        arrays: 0,
+        out,
+    };
     r.skip_bom();
     r.ws();
     if r.peek() != Some(b'{') {
         return Err(r.error_here("event is not a JSON object"));
     }
     r.value(Target::Descend(ROOT), 1)?;
+    if r.stopped {
+        return Ok(());
+    }
     r.ws();
-    if r.pos != r.bytes.len() {
+    if r.pos != r.bytes.len() && mode == ReadMode::Strict {
         return Err(r.error_here("unexpected trailing characters after the event"));
     }
     Ok(())
@@ -146,6 +184,9 @@ struct Reader<'a, 'p, 'o> {
     pos: usize,
     paths: &'p PathTrie,
     max_depth: usize,
+    mode: ReadMode,
+    /// The top-level object was left early: nothing more is read.
+    stopped: bool,
     trail: Vec<Step>,
     arrays: u32,
     out: &'o mut Leaves,
@@ -191,6 +232,9 @@ impl<'a> Reader<'a, '_, '_> {
 
     fn value(&mut self, target: Target, depth: usize) -> Result<(), Error> {
         self.ws();
+        if matches!(target, Target::Skip) && self.mode != ReadMode::Strict {
+            return self.skip_fast();
+        }
         match self.peek() {
             Some(b'{' | b'[') if depth > self.max_depth => Err(Error::new(
                 ErrorKind::EventTooDeep,
@@ -250,6 +294,11 @@ impl<'a> Reader<'a, '_, '_> {
             Target::Descend(n) | Target::Leaf(_, n) if self.paths.descends(n) => Some(n),
             _ => None,
         };
+        // Early stop: the children of `node` seen so far as plain keys (one bit per child rank).
+        let children = node.map_or(0, |n| self.paths.child_count(n));
+        let track = self.mode == ReadMode::EarlyStop && (1..=64).contains(&children);
+        let all: u64 = if children >= 64 { u64::MAX } else { (1u64 << children) - 1 };
+        let mut seen = 0u64;
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -262,7 +311,8 @@ impl<'a> Reader<'a, '_, '_> {
             }
             let key = self.string()?;
             self.expect(b':', "':'")?;
-            let child = match node.and_then(|n| self.paths.step(n, &key)) {
+            let stepped = node.and_then(|n| self.paths.step(n, &key));
+            let child = match stepped {
                 Some(c) => match self.paths.leaf(c) {
                     Some(id) => Target::Leaf(id, c),
                     None => Target::Descend(c),
@@ -270,6 +320,21 @@ impl<'a> Reader<'a, '_, '_> {
                 None => Target::Skip,
             };
             self.value(child, depth + 1)?;
+            if self.stopped {
+                return Ok(());
+            }
+            if track {
+                if let Some(c) = stepped.filter(|_| !key.contains('.')) {
+                    seen |= 1 << self.paths.rank(c);
+                    if seen == all {
+                        if depth == 1 {
+                            self.stopped = true;
+                            return Ok(());
+                        }
+                        return self.skip_rest_of_object();
+                    }
+                }
+            }
             self.ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -313,6 +378,70 @@ impl<'a> Reader<'a, '_, '_> {
                 _ => return Err(self.error_here("invalid JSON: expected ',' or ']'")),
             }
         }
+    }
+
+    /// Skips one value without validating it: strings to their closing quote, containers to their
+    /// matching bracket (counted, not recursed, so any depth is safe), scalars to the next delimiter.
+    fn skip_fast(&mut self) -> Result<(), Error> {
+        match self.peek() {
+            Some(b'"') => self.skip_string_fast(),
+            Some(b'{' | b'[') => self.skip_container_fast(0),
+            Some(_) => {
+                while let Some(b) = self.peek() {
+                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                        break;
+                    }
+                    self.pos += 1;
+                }
+                Ok(())
+            }
+            None => Err(self.error_here("invalid JSON: expected a value")),
+        }
+    }
+
+    /// From inside an object (after a member), skips to just past its closing brace.
+    fn skip_rest_of_object(&mut self) -> Result<(), Error> {
+        self.skip_container_fast(1)
+    }
+
+    /// Skips brackets until the nesting count, starting at `depth`, returns to zero.
+    fn skip_container_fast(&mut self, mut depth: usize) -> Result<(), Error> {
+        let start = self.pos;
+        while let Some(&b) = self.bytes.get(self.pos) {
+            match b {
+                b'"' => {
+                    self.skip_string_fast()?;
+                    continue;
+                }
+                b'{' | b'[' => depth += 1,
+                b'}' | b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        self.pos += 1;
+                        return Ok(());
+                    }
+                }
+                _ => {}
+            }
+            self.pos += 1;
+        }
+        Err(self.error_at(start, 1, "invalid JSON: unclosed object or array"))
+    }
+
+    fn skip_string_fast(&mut self) -> Result<(), Error> {
+        let start = self.pos;
+        self.pos += 1;
+        while let Some(&b) = self.bytes.get(self.pos) {
+            match b {
+                b'"' => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                b'\\' => self.pos += 2,
+                _ => self.pos += 1,
+            }
+        }
+        Err(self.error_at(start, 1, "invalid JSON: unterminated string"))
     }
 
     fn number(&mut self) -> Result<(), Error> {

@@ -19,6 +19,8 @@ struct Node {
     children: HashMap<Box<str>, NodeId, BuildHasherDefault<FxHasher>>,
     /// The path id, when a referenced path ends here.
     leaf: Option<u32>,
+    /// This node's position among its parent's children (for "all children seen" bookkeeping).
+    rank: u32,
 }
 
 /// Paths by segment. Path ids are assigned by the caller.
@@ -51,7 +53,8 @@ impl PathTrie {
                 Some(&n) => n,
                 None => {
                     let n = self.nodes.len() as NodeId;
-                    self.nodes.push(Node::default());
+                    let rank = self.nodes[node as usize].children.len() as u32;
+                    self.nodes.push(Node { rank, ..Node::default() });
                     self.nodes[node as usize].children.insert(segment.into(), n);
                     n
                 }
@@ -78,6 +81,18 @@ impl PathTrie {
     #[inline]
     pub fn leaf(&self, node: NodeId) -> Option<u32> {
         self.nodes[node as usize].leaf
+    }
+
+    /// Number of children of `node` (distinct next segments).
+    #[inline]
+    pub fn child_count(&self, node: NodeId) -> usize {
+        self.nodes[node as usize].children.len()
+    }
+
+    /// The position of `node` among its parent's children.
+    #[inline]
+    pub fn rank(&self, node: NodeId) -> u32 {
+        self.nodes[node as usize].rank
     }
 
     /// Do referenced paths continue below `node`?

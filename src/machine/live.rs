@@ -67,7 +67,7 @@ impl SharedMachine {
         let old = self.snapshot();
         let mut rules = old.patterns().to_vec();
         change(&options, &mut rules)?;
-        let next = Arc::new(Machine::from_rules(rules, old.max_event_depth()));
+        let next = Arc::new(Machine::from_rules(rules, old.max_event_depth(), old.read_mode()));
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = next;
         Ok(())
     }

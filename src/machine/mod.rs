@@ -18,7 +18,7 @@ pub use live::SharedMachine;
 
 use crate::compile::ir::Branch;
 use crate::error::Error;
-use crate::event::reader::{self, Leaves};
+use crate::event::reader::{self, Leaves, ReadMode};
 use crate::event::trie::{FxHashMap, PathTrie};
 use crate::event::{value, DEFAULT_MAX_EVENT_DEPTH};
 use crate::matcher::eval::{self, ByPath};
@@ -89,6 +89,7 @@ pub struct MachineBuilder {
     options: PatternBuilder,
     rules: Vec<(RuleId, Pattern)>,
     max_event_depth: Option<usize>,
+    read_mode: Option<ReadMode>,
 }
 
 impl MachineBuilder {
@@ -101,6 +102,13 @@ impl MachineBuilder {
     /// Maximum nesting of matched events (default 128).
     pub fn max_event_depth(&mut self, depth: usize) -> &mut Self {
         self.max_event_depth = Some(depth);
+        self
+    }
+
+    /// How much of each event to read (default [`ReadMode::EarlyStop`]; see its caveats, and use
+    /// [`ReadMode::Strict`] to validate every event in full).
+    pub fn read_mode(&mut self, mode: ReadMode) -> &mut Self {
+        self.read_mode = Some(mode);
         self
     }
 
@@ -131,7 +139,11 @@ impl MachineBuilder {
 
     /// Builds the immutable machine.
     pub fn build(&self) -> Machine {
-        Machine::from_rules(self.rules.clone(), self.max_event_depth.unwrap_or(DEFAULT_MAX_EVENT_DEPTH))
+        Machine::from_rules(
+            self.rules.clone(),
+            self.max_event_depth.unwrap_or(DEFAULT_MAX_EVENT_DEPTH),
+            self.read_mode.unwrap_or(ReadMode::EarlyStop),
+        )
     }
 }
 
@@ -142,6 +154,9 @@ struct MBranch {
     branch: Branch,
     /// Bits of the fields that must be satisfied by a leaf (not `exists: false`), for fields 0..63.
     required: u64,
+    /// Every field is required and there are at most 63: a full mask proves a match when no leaf
+    /// came from inside an array.
+    mask_decides: bool,
 }
 
 /// Bit 63 of a branch's mask marks it as touched this event.
@@ -165,6 +180,7 @@ struct Core {
     /// Branches with no required field: candidates for every event.
     always: Vec<u32>,
     max_event_depth: usize,
+    read_mode: ReadMode,
 }
 
 impl Machine {
@@ -173,7 +189,7 @@ impl Machine {
         MachineBuilder::default()
     }
 
-    fn from_rules(patterns: Vec<(RuleId, Pattern)>, max_event_depth: usize) -> Machine {
+    fn from_rules(patterns: Vec<(RuleId, Pattern)>, max_event_depth: usize, read_mode: ReadMode) -> Machine {
         let mut ids = Vec::new();
         let mut rule_index: FxHashMap<RuleId, u32> = FxHashMap::default();
         let mut path_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
@@ -201,7 +217,7 @@ impl Machine {
                     field.path = global[field.path] as usize;
                 }
                 branch.fields.sort_by_key(|f| f.path);
-                branches.push(MBranch { rule, branch, required: 0 });
+                branches.push(MBranch { rule, branch, required: 0, mask_decides: false });
             }
         }
         let mut index: Vec<PathIndex> = vec![PathIndex::default(); paths.len()];
@@ -217,12 +233,13 @@ impl Machine {
                 }
             }
             mb.required = required;
+            mb.mask_decides = mb.branch.fields.len() < 63 && mb.branch.fields.iter().all(|f| !f.absent_ok);
             if required == 0 {
                 always.push(b_id as u32);
             }
         }
         let trie = PathTrie::new(paths.iter().map(|p| &**p));
-        Machine { inner: Arc::new(Core { ids, patterns, branches, paths, trie, index, always, max_event_depth }) }
+        Machine { inner: Arc::new(Core { ids, patterns, branches, paths, trie, index, always, max_event_depth, read_mode }) }
     }
 
     /// A scratch space for [`matches`](Self::matches) on this thread. Reuse it: after the first few
@@ -234,14 +251,14 @@ impl Machine {
     /// The ids of the rules that match the event (JSON text of an object), in the order the rules
     /// were first added. Invalid JSON is an error.
     pub fn matches<'m, 's>(&'m self, event: &str, scratch: &'s mut Scratch) -> Result<Matches<'m, 's>, Error> {
-        reader::read(event, &self.inner.trie, self.inner.max_event_depth, &mut scratch.leaves)?;
+        reader::read(event, &self.inner.trie, self.inner.max_event_depth, self.inner.read_mode, &mut scratch.leaves)?;
         self.evaluate(event, scratch, false);
         Ok(Matches { ids: &self.inner.ids, hits: scratch.hits.iter() })
     }
 
     /// Does any rule match? Cheaper than [`matches`](Self::matches): it stops at the first match.
     pub fn is_match(&self, event: &str, scratch: &mut Scratch) -> Result<bool, Error> {
-        reader::read(event, &self.inner.trie, self.inner.max_event_depth, &mut scratch.leaves)?;
+        reader::read(event, &self.inner.trie, self.inner.max_event_depth, self.inner.read_mode, &mut scratch.leaves)?;
         self.evaluate(event, scratch, true);
         Ok(!scratch.hits.is_empty())
     }
@@ -285,6 +302,8 @@ impl Machine {
             });
         }
         by_path.build(leaves, core.paths.len());
+        // No leaf came from inside an array: array consistency cannot reject anything.
+        let flat = leaves.steps.is_empty();
         let candidates = touched.iter().copied().filter(|&b| {
             let mb = &core.branches[b as usize];
             masks[b as usize] & mb.required == mb.required && mb.required != 0
@@ -294,7 +313,7 @@ impl Machine {
             if hits.contains(&mb.rule) {
                 continue;
             }
-            if eval::branch_matches(&mb.branch, event, leaves, by_path, eval) {
+            if (flat && mb.mask_decides) || eval::branch_matches(&mb.branch, event, leaves, by_path, eval) {
                 hits.push(mb.rule);
                 if first_only {
                     break;
@@ -328,6 +347,10 @@ impl Machine {
 
     pub(crate) fn max_event_depth(&self) -> usize {
         self.inner.max_event_depth
+    }
+
+    pub(crate) fn read_mode(&self) -> ReadMode {
+        self.inner.read_mode
     }
 }
 

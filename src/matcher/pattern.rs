@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::eval::{branch_matches, ByPath, Scratch};
 use crate::compile::ir::{self, Compiled};
 use crate::error::Error;
-use crate::event::reader::{self, Leaves};
+use crate::event::reader::{self, Leaves, ReadMode};
 use crate::event::trie::PathTrie;
 use crate::event::{value, DEFAULT_MAX_EVENT_DEPTH};
 use crate::syntax::ast::Object;
@@ -38,6 +38,7 @@ struct Inner {
     trie: PathTrie,
     config: Config,
     max_event_depth: usize,
+    read_mode: ReadMode,
 }
 
 /// Options for compiling a [`Pattern`].
@@ -53,6 +54,7 @@ struct Inner {
 pub struct PatternBuilder {
     config: Config,
     max_event_depth: Option<usize>,
+    read_mode: ReadMode,
 }
 
 impl PatternBuilder {
@@ -106,6 +108,12 @@ impl PatternBuilder {
         self
     }
 
+    /// How much of each event to read (default [`ReadMode::Strict`]: every event is validated).
+    pub fn read_mode(mut self, mode: ReadMode) -> Self {
+        self.read_mode = mode;
+        self
+    }
+
     /// Parses, validates and compiles `text`.
     pub fn build(&self, text: &str) -> Result<Pattern, Error> {
         let ast = pattern::parse(text, &self.config)?;
@@ -119,6 +127,7 @@ impl PatternBuilder {
                 trie,
                 config: self.config.clone(),
                 max_event_depth: self.max_event_depth.unwrap_or(DEFAULT_MAX_EVENT_DEPTH),
+                read_mode: self.read_mode,
             }),
         })
     }
@@ -138,7 +147,7 @@ impl Pattern {
     /// Does the event (JSON text of an object) match? Invalid JSON is an error.
     pub fn matches(&self, event: &str) -> Result<bool, Error> {
         let mut leaves = Leaves::default();
-        reader::read(event, &self.inner.trie, self.inner.max_event_depth, &mut leaves)?;
+        reader::read(event, &self.inner.trie, self.inner.max_event_depth, self.inner.read_mode, &mut leaves)?;
         Ok(self.evaluate(event, &leaves))
     }
 

@@ -44,14 +44,16 @@ pub fn matches(pattern: &Pattern, event: &str) -> Result<bool, Error> {
     }
     let mut leaves = Vec::new();
     let mut arrays = 0;
-    flatten(&tree, "", &mut Vec::new(), &mut arrays, &mut leaves);
+    flatten(&tree, None, &mut Vec::new(), &mut arrays, &mut leaves);
     let compiled = pattern.compiled();
     Ok(compiled.branches.iter().any(|b| branch(b, &compiled.paths, &leaves)))
 }
 
+/// `path` is `None` at the top level (so that a top-level key `""` still yields the path `""`, and
+/// below it `".b"`).
 fn flatten<'n, 'a>(
     node: &'n Node<'a>,
-    path: &str,
+    path: Option<&str>,
     trail: &mut Vec<(usize, usize)>,
     arrays: &mut usize,
     out: &mut Vec<Leaf<'n, 'a>>,
@@ -59,8 +61,11 @@ fn flatten<'n, 'a>(
     match &node.kind {
         Kind::Object(members) => {
             for m in members {
-                let child = if path.is_empty() { m.key.to_string() } else { format!("{path}.{}", m.key) };
-                flatten(&m.value, &child, trail, arrays, out);
+                let child = match path {
+                    None => m.key.to_string(),
+                    Some(p) => format!("{p}.{}", m.key),
+                };
+                flatten(&m.value, Some(&child), trail, arrays, out);
             }
         }
         Kind::Array(items) => {
@@ -72,7 +77,11 @@ fn flatten<'n, 'a>(
                 trail.pop();
             }
         }
-        _ => out.push(Leaf { path: path.to_string(), value: node, trail: trail.clone() }),
+        _ => {
+            if let Some(p) = path {
+                out.push(Leaf { path: p.to_string(), value: node, trail: trail.clone() });
+            }
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use eventsift::{reference, Machine, Pattern};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
-const KEYS: &[&str] = &["a", "b", "c", "a.b"];
+const KEYS: &[&str] = &["a", "b", "c", "a.b", ""];
 
 fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
@@ -133,6 +133,14 @@ fn fills() -> impl Strategy<Value = Vec<(bool, Value)>> {
     prop::collection::vec((prop::bool::weighted(0.3), fill), 8..16)
 }
 
+fn has_dotted_key(v: &Value) -> bool {
+    match v {
+        Value::Object(m) => m.iter().any(|(k, v)| k.contains('.') || has_dotted_key(v)),
+        Value::Array(a) => a.iter().any(has_dotted_key),
+        _ => false,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
 
@@ -187,6 +195,7 @@ proptest! {
             builder.add_pattern(id.as_str(), p.clone());
         }
         let machine = builder.build();
+        let early = builder.read_mode(eventsift::ReadMode::EarlyStop).build();
         let mut scratch = machine.scratch();
         let mut fills = fills.into_iter().cycle();
         for (k, mut e) in bases.into_iter().enumerate() {
@@ -205,6 +214,12 @@ proptest! {
             let got: Vec<&str> = machine.matches_value(&e, &mut scratch).map(|id| id.as_str()).collect();
             prop_assert_eq!(&got, &expected, "Machine::matches_value\nevent: {}", text);
             prop_assert_eq!(machine.is_match(&text, &mut scratch).unwrap(), !expected.is_empty());
+            // EarlyStop is exact on events without duplicate keys (a Value has none) and without
+            // dotted keys.
+            if !has_dotted_key(&e) {
+                let got: Vec<&str> = early.matches(&text, &mut scratch).unwrap().map(|id| id.as_str()).collect();
+                prop_assert_eq!(&got, &expected, "EarlyStop\nevent: {}", text);
+            }
         }
     }
 

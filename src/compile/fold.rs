@@ -10,6 +10,11 @@ pub(crate) fn fold_char(c: char) -> char {
     if c.is_ascii() {
         return c.to_ascii_lowercase();
     }
+    // Dotless ı upper-cases to I, but Unicode's simple folding leaves it alone (only the Turkic
+    // mappings relate it to I).
+    if c == '\u{131}' {
+        return c;
+    }
     let upper = single(c.to_uppercase()).unwrap_or(c);
     single(upper.to_lowercase()).unwrap_or(c)
 }
@@ -53,6 +58,8 @@ mod tests {
         assert!(eq_folded(&fold("ΣΑΣ"), "σας"));
         assert!(eq_folded(&fold("\u{212A}"), "k"));
         assert!(eq_folded(&fold("ſ"), "S"));
+        assert!(!eq_folded(&fold("ı"), "i") && !eq_folded(&fold("I"), "ı") && eq_folded(&fold("ı"), "ı"));
+        assert!(!eq_folded(&fold("İ"), "i"));
         assert!(!eq_folded(&fold("ab"), "abc") && !eq_folded(&fold("abc"), "ab"));
         assert!(starts_with_folded("EventBridge", &fold("eventb")));
         assert!(ends_with_folded("IMAGE.PNG", &fold(".png")));

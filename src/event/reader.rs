@@ -137,7 +137,13 @@ pub enum ReadMode {
 }
 
 /// Reads `text` (a JSON object) into `out` (which is cleared first). `max_depth` bounds nesting.
-pub(crate) fn read(text: &str, paths: &PathTrie, max_depth: usize, mode: ReadMode, out: &mut Leaves) -> Result<(), Error> {
+pub(crate) fn read(
+    text: &str,
+    paths: &PathTrie,
+    max_depth: usize,
+    mode: ReadMode,
+    out: &mut Leaves,
+) -> Result<(), Error> {
     out.clear();
     let mut r = Reader {
         text,

@@ -105,8 +105,10 @@ impl MachineBuilder {
         self
     }
 
-    /// How much of each event to read (default [`ReadMode::EarlyStop`]; see its caveats, and use
-    /// [`ReadMode::Strict`] to validate every event in full).
+    /// How much of each event to read. The default, [`ReadMode::Skip`], reads what the rules refer
+    /// to and skips the rest without validating it; [`ReadMode::Strict`] validates every event in
+    /// full; [`ReadMode::EarlyStop`] is faster still, but misses repeated and late dotted keys (see
+    /// its documentation).
     pub fn read_mode(&mut self, mode: ReadMode) -> &mut Self {
         self.read_mode = Some(mode);
         self
@@ -142,7 +144,7 @@ impl MachineBuilder {
         Machine::from_rules(
             self.rules.clone(),
             self.max_event_depth.unwrap_or(DEFAULT_MAX_EVENT_DEPTH),
-            self.read_mode.unwrap_or(ReadMode::EarlyStop),
+            self.read_mode.unwrap_or(ReadMode::Skip),
         )
     }
 }
@@ -239,7 +241,9 @@ impl Machine {
             }
         }
         let trie = PathTrie::new(paths.iter().map(|p| &**p));
-        Machine { inner: Arc::new(Core { ids, patterns, branches, paths, trie, index, always, max_event_depth, read_mode }) }
+        Machine {
+            inner: Arc::new(Core { ids, patterns, branches, paths, trie, index, always, max_event_depth, read_mode }),
+        }
     }
 
     /// A scratch space for [`matches`](Self::matches) on this thread. Reuse it: after the first few

@@ -7,8 +7,6 @@
 //! Strings are borrowed from the input unless they contain escapes. Nesting is limited (an error,
 //! never a stack overflow).
 
-use std::borrow::Cow;
-
 use super::trie::{NodeId, PathTrie, ROOT};
 use crate::error::{Error, ErrorKind, Span};
 
@@ -58,6 +56,10 @@ pub(crate) struct Leaves {
     pub steps: Vec<Step>,
     /// Unescaped strings.
     pub buf: String,
+    /// The reader's trail of (array, element) while it walks (kept here to reuse its memory).
+    pub(crate) stack: Vec<Step>,
+    /// The current key when it has escapes.
+    key: String,
 }
 
 impl Leaves {
@@ -65,6 +67,8 @@ impl Leaves {
         self.leaves.clear();
         self.steps.clear();
         self.buf.clear();
+        self.stack.clear();
+        self.key.clear();
     }
 
     pub fn trail(&self, leaf: &Leaf) -> &[Step] {
@@ -84,10 +88,11 @@ impl Leaves {
         }
     }
 
-    pub(crate) fn push(&mut self, path: u32, raw: Raw, trail: &[Step]) {
+    /// Records a leaf whose trail is the reader's current stack.
+    pub(crate) fn push_here(&mut self, path: u32, raw: Raw) {
         let start = self.steps.len() as u32;
-        self.steps.extend_from_slice(trail);
-        self.leaves.push(Leaf { path, raw, trail: (start, trail.len() as u32) });
+        self.steps.extend_from_slice(&self.stack);
+        self.leaves.push(Leaf { path, raw, trail: (start, self.stack.len() as u32) });
     }
 
     /// Copies `s` into the buffer and returns its range.
@@ -145,18 +150,7 @@ pub(crate) fn read(
     out: &mut Leaves,
 ) -> Result<(), Error> {
     out.clear();
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        paths,
-        max_depth,
-        mode,
-        stopped: false,
-        trail: Vec::new(),
-        arrays: 0,
-        out,
-    };
+    let mut r = Reader { text, bytes: text.as_bytes(), pos: 0, paths, max_depth, mode, stopped: false, arrays: 0, out };
     r.skip_bom();
     r.ws();
     if r.peek() != Some(b'{') {
@@ -171,6 +165,21 @@ pub(crate) fn read(
         return Err(r.error_here("unexpected trailing characters after the event"));
     }
     Ok(())
+}
+
+/// Where an escaped string is unescaped to.
+#[derive(Clone, Copy)]
+enum Dest {
+    /// The leaves' buffer (string values).
+    Buf,
+    /// The key buffer (object keys).
+    Key,
+}
+
+/// A string token: a byte range of the event, or of the destination buffer.
+enum Str {
+    Plain(u32, u32),
+    Escaped(u32, u32),
 }
 
 /// What to do with the value being read.
@@ -193,7 +202,6 @@ struct Reader<'a, 'p, 'o> {
     mode: ReadMode,
     /// The top-level object was left early: nothing more is read.
     stopped: bool,
-    trail: Vec<Step>,
     arrays: u32,
     out: &'o mut Leaves,
 }
@@ -251,18 +259,11 @@ impl<'a> Reader<'a, '_, '_> {
             Some(b'{') => self.object(target, depth),
             Some(b'[') => self.array(target, depth),
             Some(b'"') => {
-                let start = self.pos as u32 + 1;
-                let s = self.string()?;
-                if let Target::Leaf(..) = target {
-                    let raw = match s {
-                        Cow::Borrowed(b) => Raw::String(start, start + b.len() as u32),
-                        Cow::Owned(o) => {
-                            let (s, e) = self.out.stash(&o);
-                            Raw::Unescaped(s, e)
-                        }
-                    };
-                    self.record(target, raw);
-                }
+                let raw = match self.string(Dest::Buf)? {
+                    Str::Plain(s, e) => Raw::String(s, e),
+                    Str::Escaped(s, e) => Raw::Unescaped(s, e),
+                };
+                self.record(target, raw);
                 Ok(())
             }
             Some(b'-' | b'0'..=b'9') => {
@@ -280,7 +281,7 @@ impl<'a> Reader<'a, '_, '_> {
 
     fn record(&mut self, target: Target, raw: Raw) {
         if let Target::Leaf(id, _) = target {
-            self.out.push(id, raw, &self.trail);
+            self.out.push_here(id, raw);
         }
     }
 
@@ -315,9 +316,14 @@ impl<'a> Reader<'a, '_, '_> {
             if self.peek() != Some(b'"') {
                 return Err(self.error_here("invalid JSON: expected a double-quoted field name"));
             }
-            let key = self.string()?;
+            let key = self.string(Dest::Key)?;
             self.expect(b':', "':'")?;
-            let stepped = node.and_then(|n| self.paths.step(n, &key));
+            let key: &str = match key {
+                Str::Plain(s, e) => &self.text[s as usize..e as usize],
+                Str::Escaped(..) => &self.out.key,
+            };
+            let dotted = key.contains('.');
+            let stepped = node.and_then(|n| self.paths.step(n, key));
             let child = match stepped {
                 Some(c) => match self.paths.leaf(c) {
                     Some(id) => Target::Leaf(id, c),
@@ -330,7 +336,7 @@ impl<'a> Reader<'a, '_, '_> {
                 return Ok(());
             }
             if track {
-                if let Some(c) = stepped.filter(|_| !key.contains('.')) {
+                if let Some(c) = stepped.filter(|_| !dotted) {
                     seen |= 1 << self.paths.rank(c);
                     if seen == all {
                         if depth == 1 {
@@ -366,11 +372,11 @@ impl<'a> Reader<'a, '_, '_> {
         let mut index = 0u32;
         loop {
             if tracked {
-                self.trail.push((id, index));
+                self.out.stack.push((id, index));
             }
             let result = self.value(target, depth + 1);
             if tracked {
-                self.trail.pop();
+                self.out.stack.pop();
             }
             result?;
             index += 1;
@@ -500,7 +506,9 @@ impl<'a> Reader<'a, '_, '_> {
         Ok(())
     }
 
-    fn string(&mut self) -> Result<Cow<'a, str>, Error> {
+    /// Reads a string token. Without escapes it stays in the event (`Str::Plain`, a byte range);
+    /// with escapes it is unescaped into `dest` (`Str::Escaped`, a range of that buffer).
+    fn string(&mut self, dest: Dest) -> Result<Str, Error> {
         let start = self.pos;
         self.pos += 1;
         let body = self.pos;
@@ -509,24 +517,37 @@ impl<'a> Reader<'a, '_, '_> {
                 None => return Err(self.error_at(start, 1, "invalid JSON: unterminated string")),
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(Cow::Borrowed(&self.text[body..self.pos - 1]));
+                    return Ok(Str::Plain(body as u32, self.pos as u32 - 1));
                 }
                 Some(b'\\') => break,
                 Some(c) if c < 0x20 => return Err(self.error_here("invalid JSON: control character in string")),
                 Some(_) => self.pos += 1,
             }
         }
-        let mut out = String::from(&self.text[body..self.pos]);
+        let text = self.text;
+        let out_start = match dest {
+            Dest::Buf => self.out.buf.len(),
+            Dest::Key => {
+                self.out.key.clear();
+                0
+            }
+        };
+        self.push_str(dest, &text[body..self.pos]);
         loop {
             match self.peek() {
                 None => return Err(self.error_at(start, 1, "invalid JSON: unterminated string")),
                 Some(b'"') => {
                     self.pos += 1;
-                    return Ok(Cow::Owned(out));
+                    let end = match dest {
+                        Dest::Buf => self.out.buf.len(),
+                        Dest::Key => self.out.key.len(),
+                    };
+                    return Ok(Str::Escaped(out_start as u32, end as u32));
                 }
                 Some(b'\\') => {
                     let c = self.escape()?;
-                    out.push(c);
+                    let mut utf8 = [0u8; 4];
+                    self.push_str(dest, c.encode_utf8(&mut utf8));
                 }
                 Some(c) if c < 0x20 => return Err(self.error_here("invalid JSON: control character in string")),
                 Some(_) => {
@@ -534,10 +555,17 @@ impl<'a> Reader<'a, '_, '_> {
                         .iter()
                         .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
                         .map_or(self.bytes.len(), |n| self.pos + n);
-                    out.push_str(&self.text[self.pos..run]);
+                    self.push_str(dest, &text[self.pos..run]);
                     self.pos = run;
                 }
             }
+        }
+    }
+
+    fn push_str(&mut self, dest: Dest, s: &str) {
+        match dest {
+            Dest::Buf => self.out.buf.push_str(s),
+            Dest::Key => self.out.key.push_str(s),
         }
     }
 

@@ -4,9 +4,11 @@
 //! back to numeric equality (`300.0` may print as `300.0` but matches `[300]` all the same). Strings
 //! and number texts are copied into the leaves' buffer.
 
+use std::fmt::Write as _;
+
 use serde_json::Value as Json;
 
-use super::reader::{Leaves, Raw, Step};
+use super::reader::{Leaves, Raw};
 use super::trie::{NodeId, PathTrie, ROOT};
 use crate::error::{Error, ErrorKind, Span};
 
@@ -16,7 +18,7 @@ pub(crate) fn read(event: &Json, paths: &PathTrie, max_depth: usize, out: &mut L
     let Json::Object(map) = event else {
         return Err(Error::new(ErrorKind::InvalidEvent, Span::default(), "event is not a JSON object", ""));
     };
-    let mut w = Walker { paths, max_depth, trail: Vec::new(), arrays: 0, out };
+    let mut w = Walker { paths, max_depth, arrays: 0, out };
     for (k, v) in map {
         w.member(ROOT, k, v, 2)?;
     }
@@ -26,7 +28,6 @@ pub(crate) fn read(event: &Json, paths: &PathTrie, max_depth: usize, out: &mut L
 struct Walker<'p, 'o> {
     paths: &'p PathTrie,
     max_depth: usize,
-    trail: Vec<Step>,
     arrays: u32,
     out: &'o mut Leaves,
 }
@@ -52,8 +53,9 @@ impl Walker<'_, '_> {
             Json::Null => Raw::Null,
             Json::Bool(b) => Raw::Bool(*b),
             Json::Number(n) => {
-                let (s, e) = self.out.stash(&n.to_string());
-                Raw::BufNumber(s, e)
+                let start = self.out.buf.len() as u32;
+                let _ = write!(self.out.buf, "{n}");
+                Raw::BufNumber(start, self.out.buf.len() as u32)
             }
             Json::String(s) => {
                 if self.paths.leaf(node).is_none() {
@@ -66,9 +68,9 @@ impl Walker<'_, '_> {
                 let array = self.arrays;
                 self.arrays += 1;
                 for (i, item) in items.iter().enumerate() {
-                    self.trail.push((array, i as u32));
+                    self.out.stack.push((array, i as u32));
                     let r = self.value(item, node, depth + 1);
-                    self.trail.pop();
+                    self.out.stack.pop();
                     r?;
                 }
                 return Ok(());
@@ -83,7 +85,7 @@ impl Walker<'_, '_> {
             }
         };
         if let Some(id) = self.paths.leaf(node) {
-            self.out.push(id, raw, &self.trail);
+            self.out.push_here(id, raw);
         }
         Ok(())
     }

@@ -345,7 +345,8 @@ impl Machine {
         self.inner.paths.len()
     }
 
-    pub(crate) fn patterns(&self) -> &[(RuleId, Pattern)] {
+    /// The patterns of every rule, with their ids, in the order they were added.
+    pub fn patterns(&self) -> &[(RuleId, Pattern)] {
         &self.inner.patterns
     }
 

@@ -1,0 +1,97 @@
+//! Steady-state matching allocates nothing: a counting global allocator watches a pass over events
+//! with arrays, escapes, numbers and several rule kinds, after a warm-up pass has sized the scratch.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use eventsift::{Machine, ReadMode};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: forwards the caller's layout unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: `ptr` was allocated by `System` with this layout (see `alloc`).
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: `ptr` was allocated by `System` with `layout`; forwarded unchanged.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const RULES: &[(&str, &str)] = &[
+    ("exact", r#"{"source": ["aws.ec2"], "detail": {"state": ["running"]}}"#),
+    ("prefix", r#"{"detail": {"instance-type": [{"prefix": "m5."}]}}"#),
+    ("numeric", r#"{"detail": {"vcpus": [{"numeric": [">=", 4, "<", 64]}]}}"#),
+    ("ignore-case", r#"{"detail": {"tags": {"team": [{"equals-ignore-case": "PAYMENTS"}]}}}"#),
+    ("anything-but", r#"{"detail": {"state": [{"anything-but": {"prefix": "stop"}}]}}"#),
+    ("arrays", r#"{"detail": {"tags": {"team": ["search"], "owner": [{"exists": false}]}}}"#),
+    ("wildcard", r#"{"resources": [{"wildcard": "arn:aws:ec2:*:instance/*"}]}"#),
+    ("or", r#"{"$or": [{"region": ["us-east-1"]}, {"account": [{"suffix": "9012"}]}]}"#),
+    ("escaped", r#"{"detail": {"note": ["caf\u00e9 \"quoted\""]}}"#),
+];
+
+fn events() -> Vec<String> {
+    let mut events: Vec<String> = include_str!("../examples/data/ec2-events.jsonl")
+        .lines()
+        .filter(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+        .map(str::to_string)
+        .collect();
+    events.push(r#"{"detail": {"note": "caf\u00e9 \"quoted\"", "tags": [{"team": "search"}, {"owner": "x"}]}}"#.into());
+    events
+}
+
+fn count_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    f();
+    ALLOCATIONS.load(Ordering::Relaxed) - before
+}
+
+#[test]
+fn steady_state_matching_allocates_nothing() {
+    let events = events();
+    for mode in [ReadMode::Strict, ReadMode::Skip, ReadMode::EarlyStop] {
+        let mut builder = Machine::builder();
+        builder.read_mode(mode);
+        for (id, pattern) in RULES {
+            builder.add(*id, pattern).unwrap();
+        }
+        let machine = builder.build();
+        let mut scratch = machine.scratch();
+        let pass = |scratch: &mut eventsift::Scratch| {
+            let mut hits = 0;
+            for e in &events {
+                hits += machine.matches(e, scratch).unwrap().count();
+                hits += usize::from(machine.is_match(e, scratch).unwrap());
+            }
+            hits
+        };
+        let warm = pass(&mut scratch);
+        assert!(warm > events.len() / 2, "the workload must match often ({warm} hits)");
+        let mut hits = 0;
+        let allocations = count_during(|| hits = pass(&mut scratch));
+        assert_eq!(hits, warm);
+        assert_eq!(allocations, 0, "{mode:?}: {allocations} allocations over {} events", events.len());
+
+        let values: Vec<serde_json::Value> = events.iter().map(|e| serde_json::from_str(e).unwrap()).collect();
+        let value_pass = |scratch: &mut eventsift::Scratch| -> usize {
+            values.iter().map(|v| machine.matches_value(v, scratch).count()).sum()
+        };
+        let warm = value_pass(&mut scratch);
+        let allocations = count_during(|| assert_eq!(value_pass(&mut scratch), warm));
+        assert_eq!(allocations, 0, "matches_value: {allocations} allocations");
+    }
+}

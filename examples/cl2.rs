@@ -9,7 +9,7 @@
 //! over the whole corpus, one thread). `--json` prints
 //! `{"CATEGORY": {"events_per_sec": N, "counts": [..]}}`.
 
-#[path = "../benches/cl2/mod.rs"]
+#[path = "../benches/workload/mod.rs"]
 mod cl2;
 
 use std::time::Instant;

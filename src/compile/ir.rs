@@ -155,37 +155,46 @@ fn walk<'a>(
 }
 
 /// Rejects a field whose wildcards are too complex (per branch, per field, as event-ruler measures).
+/// The field's positive wildcards are measured together; each `anything-but` wildcard list is
+/// measured on its own (event-ruler compiles such a list into one anything-but pattern, so adding its
+/// values to the positive ones would over-count).
 fn check_wildcards<'a>(
     conditions: &'a [Condition],
     seen: &mut std::collections::HashSet<Vec<&'a str>>,
     source: &str,
     config: &Config,
 ) -> Result<(), Error> {
-    let mut wildcards: Vec<&str> = Vec::new();
-    let mut first_span = None;
+    let mut groups: Vec<(Vec<&str>, Span)> = Vec::new();
+    let mut positive: Vec<&str> = Vec::new();
+    let mut positive_span = None;
     for c in conditions {
-        let before = wildcards.len();
+        let span = c.argument_span.unwrap_or(c.span);
         match &c.test {
-            Test::Wildcard { source, .. } => wildcards.push(source),
+            Test::Wildcard { source, .. } => {
+                positive.push(source);
+                positive_span.get_or_insert(span);
+            }
             Test::AnythingBut(ast::AnythingBut::Wildcards(list)) => {
-                wildcards.extend(list.iter().map(|(s, _)| s.as_str()))
+                groups.push((list.iter().map(|(s, _)| s.as_str()).collect(), span));
             }
             _ => {}
         }
-        if wildcards.len() > before && first_span.is_none() {
-            first_span = c.argument_span.or(Some(c.span));
+    }
+    if let Some(span) = positive_span {
+        groups.insert(0, (positive, span));
+    }
+    for (wildcards, span) in groups {
+        if !seen.insert(wildcards.clone()) {
+            continue;
         }
-    }
-    if wildcards.is_empty() || !seen.insert(wildcards.clone()) {
-        return Ok(());
-    }
-    if complexity(&wildcards) > config.max_wildcard_complexity {
-        return Err(Error::new(
-            ErrorKind::WildcardTooComplex,
-            first_span.unwrap_or_default(),
-            "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character",
-            source,
-        ));
+        if complexity(&wildcards) > config.max_wildcard_complexity {
+            return Err(Error::new(
+                ErrorKind::WildcardTooComplex,
+                span,
+                "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character",
+                source,
+            ));
+        }
     }
     Ok(())
 }

@@ -121,7 +121,8 @@ pub(crate) fn branch_matches(
     let cands = &scratch.candidates;
     scratch.order.sort_by_key(|&i| cands[i].len());
     scratch.chosen.clear();
-    let ctx = Search { branch, leaves, by_path, candidates: &scratch.candidates[..n], order: &scratch.order };
+    let ctx =
+        Search { branch, leaves, by_path, candidates: &scratch.candidates[..n], order: &scratch.order, any_absent };
     ctx.search(0, &mut scratch.chosen, &mut scratch.tried)
 }
 
@@ -133,6 +134,8 @@ struct Search<'s> {
     by_path: &'s ByPath,
     candidates: &'s [Vec<u32>],
     order: &'s [usize],
+    /// Some field of the branch may be satisfied by absence.
+    any_absent: bool,
 }
 
 impl Search<'_> {
@@ -154,8 +157,14 @@ impl Search<'_> {
             });
         }
         let field = self.order[depth];
-        // A candidate outside every array constrains nothing: take it and do not branch.
-        if let Some(&li) = self.candidates[field].iter().find(|&&li| self.leaves.leaves[li as usize].trail.1 == 0) {
+        // A candidate outside every array constrains nothing, so when no field can be satisfied by
+        // absence it is always the best choice: take it and do not branch. (With absences it is
+        // not: choosing a leaf inside an array element is what excludes the other elements' leaves
+        // from an absence check.)
+        let shortcut = !self.any_absent;
+        if let Some(&li) =
+            self.candidates[field].iter().find(|&&li| shortcut && self.leaves.leaves[li as usize].trail.1 == 0)
+        {
             chosen.push(li);
             let ok = self.search(depth + 1, chosen, tried);
             chosen.pop();

@@ -1,0 +1,77 @@
+//! event-ruler's CL2 benchmark on the CityLots corpus, with the `quamina` crate in the same groups.
+//!
+//! Corpus: `EVENTSIFT_CITYLOTS` (default `benches/data/citylots2.json.gz`, else the surrogate in
+//! `../shared/data/`). Before anything is timed, every rule set's per-rule match counts are checked
+//! against the expected counts of that corpus — for eventsift, and for quamina on the categories it
+//! accepts. `EVENTSIFT_CL2_ONLY=CATEGORY` restricts the run to one rule set.
+
+#[path = "workload/mod.rs"]
+mod cl2;
+
+use std::collections::HashMap;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use eventsift::ReadMode;
+
+fn quamina_for(set: &cl2::RuleSet) -> Option<quamina::Quamina<String>> {
+    let mut q = quamina::Quamina::<String>::new();
+    for (id, pattern, _) in &set.rules {
+        q.add_pattern(id.clone(), pattern).ok()?;
+    }
+    Some(q)
+}
+
+fn quamina_counts(q: &quamina::Quamina<String>, set: &cl2::RuleSet, events: &[String]) -> Vec<u64> {
+    let position: HashMap<&str, usize> = set.rules.iter().enumerate().map(|(i, r)| (r.0.as_str(), i)).collect();
+    let mut counts = vec![0; set.rules.len()];
+    for e in events {
+        for id in q.matches_for_event(e.as_bytes()).expect("valid event") {
+            counts[position[id.as_str()]] += 1;
+        }
+    }
+    counts
+}
+
+fn bench(c: &mut Criterion) {
+    let path = cl2::corpus_path(None);
+    let events = cl2::load_events(&path);
+    let only = std::env::var("EVENTSIFT_CL2_ONLY").ok();
+    for set in cl2::rule_sets(&path) {
+        if only.as_ref().is_some_and(|o| *o != set.name) {
+            continue;
+        }
+        let mut group = c.benchmark_group(format!("cl2/{}", set.name));
+        group.throughput(Throughput::Elements(events.len() as u64));
+        group.sample_size(10);
+        for (label, mode) in [("eventsift-skip", ReadMode::Skip), ("eventsift-early-stop", ReadMode::EarlyStop)] {
+            let machine = cl2::machine(&set, mode);
+            cl2::assert_counts(&set, &cl2::count(&machine, &set, &events));
+            let mut scratch = machine.scratch();
+            group.bench_function(BenchmarkId::from_parameter(label), |b| {
+                b.iter(|| {
+                    let mut hits = 0;
+                    for e in &events {
+                        hits += machine.matches(e, &mut scratch).expect("valid event").len();
+                    }
+                    hits
+                })
+            });
+        }
+        if let Some(q) = quamina_for(&set) {
+            cl2::assert_counts(&set, &quamina_counts(&q, &set, &events));
+            group.bench_function(BenchmarkId::from_parameter("quamina-0.7"), |b| {
+                b.iter(|| {
+                    let mut hits = 0;
+                    for e in &events {
+                        hits += q.count_matches(e.as_bytes()).expect("valid event");
+                    }
+                    hits
+                })
+            });
+        }
+        group.finish();
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

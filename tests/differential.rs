@@ -142,7 +142,12 @@ fn has_dotted_key(v: &Value) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+    // 4,000 cases per property by default (3 properties: 12,000 per run); `PROPTEST_CASES=N` for
+    // longer hunts.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(4000),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn pattern_agrees_with_reference(

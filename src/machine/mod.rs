@@ -16,7 +16,7 @@ use std::sync::Arc;
 use index::{PathIndex, Slot};
 pub use live::SharedMachine;
 
-use crate::compile::ir::Branch;
+use crate::compile::ir::{Branch, Matcher};
 use crate::error::Error;
 use crate::event::reader::{self, Leaves, ReadMode};
 use crate::event::trie::{FxHashMap, PathTrie};
@@ -149,15 +149,52 @@ impl MachineBuilder {
     }
 }
 
+/// Can the index answer this matcher with a hash probe (rather than a scan)?
+fn hashed(m: &Matcher) -> bool {
+    !matches!(
+        m,
+        Matcher::Numeric(_) | Matcher::Cidr(_) | Matcher::Wildcard(_) | Matcher::AnythingBut(_) | Matcher::Exists
+    )
+}
+
+/// The fields of a branch that go into the index (at most 63): every required field whose matchers
+/// are all hash-probed; failing that, one required field (its matchers are scanned); failing that,
+/// none — the branch is then a candidate for every event. The other fields are checked when the
+/// branch is a candidate, so a rule whose exact id the event lacks costs nothing per event, whatever
+/// else it says.
+fn key_fields(branch: &Branch) -> Vec<usize> {
+    let required = |f: &&crate::compile::ir::Field| !f.absent_ok && !f.matchers.is_empty();
+    let hashed_fields: Vec<usize> = branch
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| required(f) && f.matchers.iter().all(hashed))
+        .map(|(i, _)| i)
+        .take(63)
+        .collect();
+    if !hashed_fields.is_empty() {
+        return hashed_fields;
+    }
+    // The scanned field with the fewest matchers.
+    branch
+        .fields
+        .iter()
+        .enumerate()
+        .filter(|(i, f)| *i < 63 && required(f))
+        .min_by_key(|(_, f)| f.matchers.len())
+        .map(|(i, _)| vec![i])
+        .unwrap_or_default()
+}
+
 /// One branch of one rule, its paths renumbered into the machine's path table.
 #[derive(Debug)]
 struct MBranch {
     rule: u32,
     branch: Branch,
-    /// Bits of the fields that must be satisfied by a leaf (not `exists: false`), for fields 0..63.
+    /// Bits of the indexed fields (see [`key_fields`]): all must be satisfied for a candidate.
     required: u64,
-    /// Every field is required and there are at most 63: a full mask proves a match when no leaf
-    /// came from inside an array.
+    /// Every field is indexed and none may be absent: a full mask proves a match when no leaf came
+    /// from inside an array.
     mask_decides: bool,
 }
 
@@ -225,17 +262,17 @@ impl Machine {
         let mut index: Vec<PathIndex> = vec![PathIndex::default(); paths.len()];
         let mut always = Vec::new();
         for (b_id, mb) in branches.iter_mut().enumerate() {
+            let keys = key_fields(&mb.branch);
             let mut required = 0u64;
-            for (fi, field) in mb.branch.fields.iter().enumerate() {
-                if !field.absent_ok && fi < 63 {
-                    required |= 1 << fi;
-                }
+            for &fi in &keys {
+                required |= 1 << fi;
+                let field = &mb.branch.fields[fi];
                 for m in &field.matchers {
                     index[field.path].insert(m, Slot { branch: b_id as u32, field: fi as u32 });
                 }
             }
             mb.required = required;
-            mb.mask_decides = mb.branch.fields.len() < 63 && mb.branch.fields.iter().all(|f| !f.absent_ok);
+            mb.mask_decides = keys.len() == mb.branch.fields.len() && mb.branch.fields.iter().all(|f| !f.absent_ok);
             if required == 0 {
                 always.push(b_id as u32);
             }

@@ -1,0 +1,94 @@
+//! The command-line contract: `check` exit codes and diagnostics, `match` output per line.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_eventsift"))
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eventsift-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/data").join(name)
+}
+
+#[test]
+fn check_valid_invalid_and_unreadable() {
+    let ok = bin().arg("check").arg(example("ec2-running-large.json")).output().unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+
+    let bad = temp_file("bad.json", "{\n  \"detail\": {\n    \"state\": []\n  }\n}\n");
+    let out = bin().arg("check").arg(example("ec2-running-large.json")).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(&format!("{}:3:14: Empty arrays are not allowed", bad.display())), "{stderr}");
+    assert!(stderr.contains("3 |     \"state\": []\n  |              ^^"), "{stderr}");
+    assert!(stderr.contains("kind: EmptyArray"), "{stderr}");
+
+    let missing = bin().args(["check", "/nonexistent/pattern.json"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    let usage = bin().arg("check").output().unwrap();
+    assert_eq!(usage.status.code(), Some(2));
+    let unknown = bin().arg("frobnicate").output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn check_applies_the_dialect() {
+    let p = temp_file("wild.json", r#"{"a": [{"wildcard": "x*"}]}"#);
+    assert_eq!(bin().arg("check").arg(&p).status().unwrap().code(), Some(0));
+    let out = bin().args(["check", "--dialect", "LambdaEsm"]).arg(&p).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wildcard is not supported in the LambdaEsm dialect"));
+    assert_eq!(bin().args(["check", "--dialect", "nope"]).arg(&p).status().unwrap().code(), Some(2));
+}
+
+#[test]
+fn match_prints_one_line_per_event_and_keeps_going() {
+    let pattern = temp_file("p.json", r#"{"k": [{"prefix": "a"}]}"#);
+    let mut child = bin().arg("match").arg(&pattern).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"k\": \"abc\"}\n{\"k\": \"xyz\"}\n{\"k\": \n\n[1]\r\n{\"k\": \"a\"}")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    assert_eq!(lines[0], "true");
+    assert_eq!(lines[1], "false");
+    assert!(lines[2].starts_with("error: "), "{}", lines[2]);
+    assert!(lines[3].starts_with("error: ") && lines[3].contains("not a JSON object"), "{}", lines[3]);
+    assert_eq!(lines[4], "true");
+}
+
+#[test]
+fn match_on_the_bundled_sample() {
+    let out =
+        bin().arg("match").arg(example("ec2-running-large.json")).arg(example("ec2-events.jsonl")).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 41);
+    assert_eq!(text.lines().filter(|l| *l == "true").count(), 7);
+    assert_eq!(text.lines().filter(|l| l.starts_with("error: ")).count(), 1);
+}
+
+#[test]
+fn match_with_an_invalid_pattern_exits_1() {
+    let pattern = temp_file("invalid.json", r#"{"k": "v"}"#);
+    let out = bin().arg("match").arg(&pattern).arg(example("ec2-events.jsonl")).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"k\" must be an object or an array"));
+    let missing = bin().arg("match").arg(example("ec2-running-large.json")).arg("/nonexistent").output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -9,6 +9,7 @@
 
 use super::trie::{NodeId, PathTrie, ROOT};
 use crate::error::{Error, ErrorKind, Span};
+use crate::syntax::json::simple_escape;
 
 /// A scalar leaf of an event.
 #[derive(Clone, Debug, PartialEq)]
@@ -579,42 +580,36 @@ impl<'a> Reader<'a, '_, '_> {
 
     fn escape(&mut self) -> Result<char, Error> {
         let at = self.pos;
-        let c = match self.bytes.get(at + 1) {
-            Some(b'"') => '"',
-            Some(b'\\') => '\\',
-            Some(b'/') => '/',
-            Some(b'b') => '\u{8}',
-            Some(b'f') => '\u{c}',
-            Some(b'n') => '\n',
-            Some(b'r') => '\r',
-            Some(b't') => '\t',
-            Some(b'u') => {
-                let Some(high) = self.hex4(at + 2) else {
-                    return Err(self.error_at(at, 2, "invalid JSON: bad \\u escape"));
-                };
-                let c = match high {
-                    0xD800..=0xDBFF => {
-                        let low = (self.bytes.get(at + 6) == Some(&b'\\') && self.bytes.get(at + 7) == Some(&b'u'))
-                            .then(|| self.hex4(at + 8))
-                            .flatten();
-                        match low {
-                            Some(low @ 0xDC00..=0xDFFF) => {
-                                self.pos = at + 12;
-                                return Ok(char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
-                                    .unwrap_or('\u{fffd}'));
-                            }
-                            _ => return Err(self.error_at(at, 6, "invalid JSON: lone surrogate in \\u escape")),
-                        }
-                    }
-                    0xDC00..=0xDFFF => return Err(self.error_at(at, 6, "invalid JSON: lone surrogate in \\u escape")),
-                    c => char::from_u32(c).unwrap_or('\u{fffd}'),
-                };
-                self.pos = at + 6;
-                return Ok(c);
-            }
-            _ => return Err(self.error_at(at, 2, "invalid JSON: bad escape")),
+        let next = self.bytes.get(at + 1).copied();
+        if let Some(c) = next.and_then(simple_escape) {
+            self.pos = at + 2;
+            return Ok(c);
+        }
+        if next != Some(b'u') {
+            return Err(self.error_at(at, 2, "invalid JSON: bad escape"));
+        }
+        let Some(high) = self.hex4(at + 2) else {
+            return Err(self.error_at(at, 2, "invalid JSON: bad \\u escape"));
         };
-        self.pos = at + 2;
+        let c = match high {
+            0xD800..=0xDBFF => {
+                let low = (self.bytes.get(at + 6) == Some(&b'\\') && self.bytes.get(at + 7) == Some(&b'u'))
+                    .then(|| self.hex4(at + 8))
+                    .flatten();
+                match low {
+                    Some(low @ 0xDC00..=0xDFFF) => {
+                        self.pos = at + 12;
+                        return Ok(
+                            char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)).unwrap_or('\u{fffd}')
+                        );
+                    }
+                    _ => return Err(self.error_at(at, 6, "invalid JSON: lone surrogate in \\u escape")),
+                }
+            }
+            0xDC00..=0xDFFF => return Err(self.error_at(at, 6, "invalid JSON: lone surrogate in \\u escape")),
+            c => char::from_u32(c).unwrap_or('\u{fffd}'),
+        };
+        self.pos = at + 6;
         Ok(c)
     }
 }

@@ -292,22 +292,32 @@ pub(crate) fn string(input: &str) -> PResult<'_, Cow<'_, str>> {
     }
 }
 
+/// The character of a one-letter JSON escape (`\n` → newline), for the byte after the backslash.
+/// Shared with the event reader.
+pub(crate) fn simple_escape(b: u8) -> Option<char> {
+    Some(match b {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        _ => return None,
+    })
+}
+
 /// One escape sequence starting at a backslash; surrogate pairs are combined, lone surrogates rejected.
 fn escape(input: &str) -> PResult<'_, char> {
-    let simple = match input.as_bytes().get(1) {
-        Some(b'"') => '"',
-        Some(b'\\') => '\\',
-        Some(b'/') => '/',
-        Some(b'b') => '\u{8}',
-        Some(b'f') => '\u{c}',
-        Some(b'n') => '\n',
-        Some(b'r') => '\r',
-        Some(b't') => '\t',
-        Some(b'u') => return unicode_escape(input),
-        None => return fail(PErr::at(&input[1..], 0, "unterminated string")),
-        Some(_) => return fail(PErr::at(input, 2, "invalid escape sequence in string")),
-    };
-    Ok((&input[2..], simple))
+    match input.as_bytes().get(1) {
+        Some(b'u') => unicode_escape(input),
+        None => fail(PErr::at(&input[1..], 0, "unterminated string")),
+        Some(&b) => match simple_escape(b) {
+            Some(c) => Ok((&input[2..], c)),
+            None => fail(PErr::at(input, 2, "invalid escape sequence in string")),
+        },
+    }
 }
 
 fn hex4(input: &str) -> Option<u32> {

@@ -89,3 +89,8 @@ pub use event::{ReadMode, DEFAULT_MAX_EVENT_DEPTH};
 pub use machine::{Machine, MachineBuilder, Matches, RuleId, Scratch, SharedMachine};
 pub use matcher::{Pattern, PatternBuilder};
 pub use syntax::dialect::Dialect;
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

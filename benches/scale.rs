@@ -72,7 +72,22 @@ fn build(n: usize) -> Machine {
     builder.build()
 }
 
+/// Heap bytes per rule kept by a machine of `n` exact-match rules (`{"detail": {"id": ["id-i"]}}`).
+fn exact_rule_memory(n: usize) -> f64 {
+    let before = LIVE_BYTES.load(Ordering::Relaxed);
+    let mut builder = Machine::builder();
+    for i in 0..n {
+        builder.add(format!("r{i}"), &format!(r#"{{"detail": {{"id": ["id-{i}"]}}}}"#)).unwrap();
+    }
+    let machine = builder.build();
+    drop(builder);
+    let bytes = LIVE_BYTES.load(Ordering::Relaxed) - before;
+    assert_eq!(machine.matching_rules(r#"{"detail": {"id": "id-7"}}"#).unwrap().len(), 1);
+    bytes as f64 / n as f64
+}
+
 fn bench(c: &mut Criterion) {
+    eprintln!("scale: 100000 exact-match rules: {:.0} heap bytes per rule", exact_rule_memory(100_000));
     let mut group = c.benchmark_group("scale/match");
     for n in [10usize, 1_000, 100_000] {
         let before = LIVE_BYTES.load(Ordering::Relaxed);

@@ -9,8 +9,9 @@
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use super::{Machine, RuleId};
+use crate::compile::ir::Compiled;
 use crate::error::Error;
-use crate::{Pattern, PatternBuilder};
+use crate::PatternBuilder;
 
 /// A machine that can change while it is being used. `Send + Sync`; share it through an `Arc`.
 ///
@@ -61,11 +62,11 @@ impl SharedMachine {
 
     fn update(
         &self,
-        change: impl FnOnce(&PatternBuilder, &mut Vec<(RuleId, Pattern)>) -> Result<(), Error>,
+        change: impl FnOnce(&PatternBuilder, &mut Vec<(RuleId, Compiled)>) -> Result<(), Error>,
     ) -> Result<(), Error> {
         let options = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let old = self.snapshot();
-        let mut rules = old.patterns().to_vec();
+        let mut rules = old.rules();
         change(&options, &mut rules)?;
         let next = Arc::new(Machine::from_rules(rules, old.max_event_depth(), old.read_mode()));
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = next;
@@ -76,7 +77,7 @@ impl SharedMachine {
     pub fn add(&self, id: impl Into<RuleId>, pattern: &str) -> Result<(), Error> {
         let id = id.into();
         self.update(|options, rules| {
-            let compiled = options.build(pattern).map_err(|e| e.with_rule(&id))?;
+            let compiled = options.compile(pattern).map_err(|e| e.with_rule(&id))?;
             rules.push((id, compiled));
             Ok(())
         })

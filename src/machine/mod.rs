@@ -16,7 +16,7 @@ use std::sync::Arc;
 use index::{PathIndex, Slot};
 pub use live::SharedMachine;
 
-use crate::compile::ir::{Branch, Matcher};
+use crate::compile::ir::{Branch, Compiled, Matcher};
 use crate::error::Error;
 use crate::event::reader::{self, Leaves, ReadMode};
 use crate::event::trie::{FxHashMap, PathTrie};
@@ -87,7 +87,7 @@ impl fmt::Display for RuleId {
 #[derive(Clone, Debug, Default)]
 pub struct MachineBuilder {
     options: PatternBuilder,
-    rules: Vec<(RuleId, Pattern)>,
+    rules: Vec<(RuleId, Compiled)>,
     max_event_depth: Option<usize>,
     read_mode: Option<ReadMode>,
 }
@@ -118,14 +118,14 @@ impl MachineBuilder {
     /// them: the rule matches when either does. The error names the rule and the position.
     pub fn add(&mut self, id: impl Into<RuleId>, pattern: &str) -> Result<&mut Self, Error> {
         let id = id.into();
-        let compiled = self.options.build(pattern).map_err(|e| e.with_rule(&id))?;
+        let compiled = self.options.compile(pattern).map_err(|e| e.with_rule(&id))?;
         self.rules.push((id, compiled));
         Ok(self)
     }
 
     /// Adds an already compiled pattern as rule `id`.
     pub fn add_pattern(&mut self, id: impl Into<RuleId>, pattern: Pattern) -> &mut Self {
-        self.rules.push((id.into(), pattern));
+        self.rules.push((id.into(), pattern.compiled().clone()));
         self
     }
 
@@ -210,8 +210,6 @@ pub struct Machine {
 struct Core {
     /// Rule ids, deduplicated, in first-added order.
     ids: Vec<RuleId>,
-    /// The patterns, with their rule index, as added (kept so live updates can rebuild).
-    patterns: Vec<(RuleId, Pattern)>,
     branches: Vec<MBranch>,
     paths: Vec<Box<str>>,
     trie: PathTrie,
@@ -228,18 +226,17 @@ impl Machine {
         MachineBuilder::default()
     }
 
-    fn from_rules(patterns: Vec<(RuleId, Pattern)>, max_event_depth: usize, read_mode: ReadMode) -> Machine {
+    fn from_rules(rules: Vec<(RuleId, Compiled)>, max_event_depth: usize, read_mode: ReadMode) -> Machine {
         let mut ids = Vec::new();
         let mut rule_index: FxHashMap<RuleId, u32> = FxHashMap::default();
         let mut path_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
         let mut paths: Vec<Box<str>> = Vec::new();
         let mut branches = Vec::new();
-        for (id, pattern) in &patterns {
+        for (id, compiled) in rules {
             let rule = *rule_index.entry(id.clone()).or_insert_with(|| {
                 ids.push(id.clone());
                 ids.len() as u32 - 1
             });
-            let compiled = pattern.compiled();
             let global: Vec<u32> = compiled
                 .paths
                 .iter()
@@ -250,8 +247,7 @@ impl Machine {
                     })
                 })
                 .collect();
-            for b in &compiled.branches {
-                let mut branch = b.clone();
+            for mut branch in compiled.branches {
                 for field in &mut branch.fields {
                     field.path = global[field.path] as usize;
                 }
@@ -278,9 +274,10 @@ impl Machine {
             }
         }
         let trie = PathTrie::new(paths.iter().map(|p| &**p));
-        Machine {
-            inner: Arc::new(Core { ids, patterns, branches, paths, trie, index, always, max_event_depth, read_mode }),
-        }
+        ids.shrink_to_fit();
+        branches.shrink_to_fit();
+        always.shrink_to_fit();
+        Machine { inner: Arc::new(Core { ids, branches, paths, trie, index, always, max_event_depth, read_mode }) }
     }
 
     /// A scratch space for [`matches`](Self::matches) on this thread. Reuse it: after the first few
@@ -382,9 +379,29 @@ impl Machine {
         self.inner.paths.len()
     }
 
-    /// The patterns of every rule, with their ids, in the order they were added.
-    pub fn patterns(&self) -> &[(RuleId, Pattern)] {
-        &self.inner.patterns
+    /// The compiled rules again, as [`from_rules`](Self::from_rules) takes them: each rule's
+    /// branches with their path strings (what live updates rebuild from; the machine keeps no other
+    /// copy of its rules).
+    pub(crate) fn rules(&self) -> Vec<(RuleId, Compiled)> {
+        let core = &*self.inner;
+        let mut out: Vec<(RuleId, Compiled)> =
+            core.ids.iter().map(|id| (id.clone(), Compiled { paths: Vec::new(), branches: Vec::new() })).collect();
+        let mut local: Vec<FxHashMap<usize, usize>> = vec![FxHashMap::default(); core.ids.len()];
+        for mb in &core.branches {
+            let (_, compiled) = &mut out[mb.rule as usize];
+            let map = &mut local[mb.rule as usize];
+            let mut branch = mb.branch.clone();
+            for field in &mut branch.fields {
+                let next = compiled.paths.len();
+                let id = *map.entry(field.path).or_insert(next);
+                if id == next {
+                    compiled.paths.push(core.paths[field.path].clone());
+                }
+                field.path = id;
+            }
+            compiled.branches.push(branch);
+        }
+        out
     }
 
     pub(crate) fn max_event_depth(&self) -> usize {
@@ -400,7 +417,6 @@ impl fmt::Debug for Machine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Machine")
             .field("rules", &self.inner.ids.len())
-            .field("patterns", &self.inner.patterns.len())
             .field("branches", &self.inner.branches.len())
             .field("paths", &self.inner.paths.len())
             .finish()

@@ -114,6 +114,12 @@ impl PatternBuilder {
         self
     }
 
+    /// Parses, validates and compiles `text` into branches only (what a machine keeps).
+    pub(crate) fn compile(&self, text: &str) -> Result<Compiled, Error> {
+        let ast = pattern::parse(text, &self.config)?;
+        ir::compile(&ast, text, &self.config)
+    }
+
     /// Parses, validates and compiles `text`.
     pub fn build(&self, text: &str) -> Result<Pattern, Error> {
         let ast = pattern::parse(text, &self.config)?;

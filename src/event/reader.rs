@@ -168,6 +168,21 @@ pub(crate) fn read(
     Ok(())
 }
 
+/// Byte classes for skipping: everything but quotes and brackets is plain.
+const PLAIN: u8 = 0;
+const QUOTE: u8 = 1;
+const OPEN: u8 = 2;
+const CLOSE: u8 = 3;
+static CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    t[b'"' as usize] = QUOTE;
+    t[b'{' as usize] = OPEN;
+    t[b'[' as usize] = OPEN;
+    t[b'}' as usize] = CLOSE;
+    t[b']' as usize] = CLOSE;
+    t
+};
+
 /// Where an escaped string is unescaped to.
 #[derive(Clone, Copy)]
 enum Dest {
@@ -417,41 +432,68 @@ impl<'a> Reader<'a, '_, '_> {
         self.skip_container_fast(1)
     }
 
-    /// Skips brackets until the nesting count, starting at `depth`, returns to zero.
+    /// Skips brackets until the nesting count, starting at `depth`, returns to zero. A tight loop
+    /// over a byte-class table: most bytes (digits, letters, punctuation) need one load and one
+    /// compare.
     fn skip_container_fast(&mut self, mut depth: usize) -> Result<(), Error> {
+        let bytes = self.bytes;
+        let n = bytes.len();
         let start = self.pos;
-        while let Some(&b) = self.bytes.get(self.pos) {
-            match b {
-                b'"' => {
-                    self.skip_string_fast()?;
-                    continue;
+        let mut i = self.pos;
+        loop {
+            while i < n && CLASS[bytes[i] as usize] == PLAIN {
+                i += 1;
+            }
+            if i >= n {
+                break;
+            }
+            match CLASS[bytes[i] as usize] {
+                QUOTE => {
+                    i += 1;
+                    loop {
+                        while i < n && bytes[i] != b'"' && bytes[i] != b'\\' {
+                            i += 1;
+                        }
+                        if i >= n {
+                            return Err(self.error_at(start, 1, "invalid JSON: unterminated string"));
+                        }
+                        if bytes[i] == b'\\' {
+                            i += 2;
+                            continue;
+                        }
+                        i += 1;
+                        break;
+                    }
                 }
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
+                OPEN => {
+                    depth += 1;
+                    i += 1;
+                }
+                _ => {
                     depth -= 1;
+                    i += 1;
                     if depth == 0 {
-                        self.pos += 1;
+                        self.pos = i;
                         return Ok(());
                     }
                 }
-                _ => {}
             }
-            self.pos += 1;
         }
         Err(self.error_at(start, 1, "invalid JSON: unclosed object or array"))
     }
 
     fn skip_string_fast(&mut self) -> Result<(), Error> {
+        let bytes = self.bytes;
         let start = self.pos;
-        self.pos += 1;
-        while let Some(&b) = self.bytes.get(self.pos) {
-            match b {
+        let mut i = self.pos + 1;
+        while i < bytes.len() {
+            match bytes[i] {
                 b'"' => {
-                    self.pos += 1;
+                    self.pos = i + 1;
                     return Ok(());
                 }
-                b'\\' => self.pos += 2,
-                _ => self.pos += 1,
+                b'\\' => i += 2,
+                _ => i += 1,
             }
         }
         Err(self.error_at(start, 1, "invalid JSON: unterminated string"))

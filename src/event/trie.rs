@@ -14,9 +14,56 @@ pub(crate) type NodeId = u32;
 /// The root node.
 pub(crate) const ROOT: NodeId = 0;
 
+/// A node's children: a short list (compared by length, then bytes) up to [`SMALL`] of them, a hash
+/// map beyond.
+#[derive(Clone, Debug)]
+enum Children {
+    Small(Vec<(Box<str>, NodeId)>),
+    Map(HashMap<Box<str>, NodeId, BuildHasherDefault<FxHasher>>),
+}
+
+const SMALL: usize = 8;
+
+impl Default for Children {
+    fn default() -> Children {
+        Children::Small(Vec::new())
+    }
+}
+
+impl Children {
+    #[inline]
+    fn get(&self, key: &str) -> Option<NodeId> {
+        match self {
+            Children::Small(list) => list.iter().find(|(k, _)| k.len() == key.len() && **k == *key).map(|(_, n)| *n),
+            Children::Map(map) => map.get(key).copied(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Children::Small(list) => list.len(),
+            Children::Map(map) => map.len(),
+        }
+    }
+
+    fn insert(&mut self, key: &str, node: NodeId) {
+        match self {
+            Children::Small(list) if list.len() < SMALL => list.push((key.into(), node)),
+            Children::Small(list) => {
+                let mut map: HashMap<Box<str>, NodeId, BuildHasherDefault<FxHasher>> = list.drain(..).collect();
+                map.insert(key.into(), node);
+                *self = Children::Map(map);
+            }
+            Children::Map(map) => {
+                map.insert(key.into(), node);
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 struct Node {
-    children: HashMap<Box<str>, NodeId, BuildHasherDefault<FxHasher>>,
+    children: Children,
     /// The path id, when a referenced path ends here.
     leaf: Option<u32>,
     /// This node's position among its parent's children (for "all children seen" bookkeeping).
@@ -50,12 +97,12 @@ impl PathTrie {
         let mut node = ROOT;
         for segment in path.split('.') {
             node = match self.nodes[node as usize].children.get(segment) {
-                Some(&n) => n,
+                Some(n) => n,
                 None => {
                     let n = self.nodes.len() as NodeId;
                     let rank = self.nodes[node as usize].children.len() as u32;
                     self.nodes.push(Node { rank, ..Node::default() });
-                    self.nodes[node as usize].children.insert(segment.into(), n);
+                    self.nodes[node as usize].children.insert(segment, n);
                     n
                 }
             };
@@ -69,10 +116,10 @@ impl PathTrie {
     pub fn step(&self, node: NodeId, key: &str) -> Option<NodeId> {
         let mut node = node;
         if !key.contains('.') {
-            return self.nodes[node as usize].children.get(key).copied();
+            return self.nodes[node as usize].children.get(key);
         }
         for segment in key.split('.') {
-            node = *self.nodes[node as usize].children.get(segment)?;
+            node = self.nodes[node as usize].children.get(segment)?;
         }
         Some(node)
     }
@@ -98,7 +145,7 @@ impl PathTrie {
     /// Do referenced paths continue below `node`?
     #[inline]
     pub fn descends(&self, node: NodeId) -> bool {
-        !self.nodes[node as usize].children.is_empty()
+        self.nodes[node as usize].children.len() != 0
     }
 }
 
@@ -171,6 +218,19 @@ mod tests {
         assert!(t.descends(a) && !t.descends(abc));
         assert_eq!(t.step(ROOT, "a.y"), None);
         assert_eq!(t.step(ROOT, "z"), None);
+    }
+
+    #[test]
+    fn many_children_switch_to_a_map() {
+        let paths: Vec<String> = (0..40).map(|i| format!("a.k{i}")).collect();
+        let t = PathTrie::new(paths.iter().map(String::as_str));
+        let a = t.step(ROOT, "a").unwrap();
+        assert_eq!(t.child_count(a), 40);
+        for i in 0..40 {
+            assert_eq!(t.step(a, &format!("k{i}")).and_then(|n| t.leaf(n)), Some(i));
+            assert_eq!(t.rank(t.step(a, &format!("k{i}")).unwrap()), i);
+        }
+        assert_eq!(t.step(a, "k40"), None);
     }
 
     #[test]

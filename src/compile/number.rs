@@ -80,8 +80,16 @@ impl NumberLit {
 
     /// True when an event number spelled `text` equals this literal: the same spelling, or both
     /// finite doubles that are numerically equal (`[300]` matches `300.0` and `3.0e2`).
+    #[cfg(test)]
     pub(crate) fn matches(&self, text: &str) -> bool {
-        *self.text == *text || self.value.is_some_and(|v| finite(text) == Some(v))
+        self.matches_parsed(text, finite(text).unwrap_or(f64::NAN))
+    }
+
+    /// Like [`matches`](Self::matches), with the event number's value already parsed (NaN when it
+    /// is not finite).
+    #[inline]
+    pub(crate) fn matches_parsed(&self, text: &str, value: f64) -> bool {
+        *self.text == *text || self.value == Some(value)
     }
 
     /// The literal's text as written.
@@ -122,6 +130,7 @@ impl Range {
     }
 
     /// Does an event number spelled `text` lie in the range? Non-finite numbers never do.
+    #[cfg(test)]
     pub(crate) fn matches(&self, text: &str) -> bool {
         finite(text).is_some_and(|v| self.contains(v))
     }

@@ -16,8 +16,8 @@ use crate::syntax::json::simple_escape;
 pub(crate) enum Value<'a> {
     Null,
     Bool(bool),
-    /// As spelled in the event.
-    Number(&'a str),
+    /// As spelled in the event, and its value (NaN when it is not a finite double).
+    Number(&'a str, f64),
     String(&'a str),
 }
 
@@ -45,6 +45,8 @@ pub(crate) struct Leaf {
     /// The path's id in the [`PathTrie`].
     pub path: u32,
     pub raw: Raw,
+    /// For numbers: the value, parsed once when read (NaN when not finite).
+    pub number: f64,
     /// Range into [`Leaves::steps`].
     pub trail: (u32, u32),
 }
@@ -82,18 +84,26 @@ impl Leaves {
         match leaf.raw {
             Raw::Null => Value::Null,
             Raw::Bool(b) => Value::Bool(b),
-            Raw::Number(s, e) => Value::Number(&event[s as usize..e as usize]),
+            Raw::Number(s, e) => Value::Number(&event[s as usize..e as usize], leaf.number),
             Raw::String(s, e) => Value::String(&event[s as usize..e as usize]),
             Raw::Unescaped(s, e) => Value::String(&self.buf[s as usize..e as usize]),
-            Raw::BufNumber(s, e) => Value::Number(&self.buf[s as usize..e as usize]),
+            Raw::BufNumber(s, e) => Value::Number(&self.buf[s as usize..e as usize], leaf.number),
         }
     }
 
-    /// Records a leaf whose trail is the reader's current stack.
-    pub(crate) fn push_here(&mut self, path: u32, raw: Raw) {
+    /// Records a leaf whose trail is the reader's current stack; `text` is the text the number
+    /// ranges point into (ignored for other values).
+    pub(crate) fn push_here(&mut self, path: u32, raw: Raw, text: &str) {
         let start = self.steps.len() as u32;
         self.steps.extend_from_slice(&self.stack);
-        self.leaves.push(Leaf { path, raw, trail: (start, self.stack.len() as u32) });
+        let number = match raw {
+            Raw::Number(s, e) => crate::compile::number::finite(&text[s as usize..e as usize]).unwrap_or(f64::NAN),
+            Raw::BufNumber(s, e) => {
+                crate::compile::number::finite(&self.buf[s as usize..e as usize]).unwrap_or(f64::NAN)
+            }
+            _ => f64::NAN,
+        };
+        self.leaves.push(Leaf { path, raw, number, trail: (start, self.stack.len() as u32) });
     }
 
     /// Copies `s` into the buffer and returns its range.
@@ -297,7 +307,7 @@ impl<'a> Reader<'a, '_, '_> {
 
     fn record(&mut self, target: Target, raw: Raw) {
         if let Target::Leaf(id, _) = target {
-            self.out.push_here(id, raw);
+            self.out.push_here(id, raw, self.text);
         }
     }
 

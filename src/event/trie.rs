@@ -34,7 +34,12 @@ impl Children {
     #[inline]
     fn get(&self, key: &str) -> Option<NodeId> {
         match self {
-            Children::Small(list) => list.iter().find(|(k, _)| k.len() == key.len() && **k == *key).map(|(_, n)| *n),
+            Children::Small(list) => {
+                let (len, first) = (key.len(), key.as_bytes().first());
+                list.iter()
+                    .find(|(k, _)| k.len() == len && k.as_bytes().first() == first && **k == *key)
+                    .map(|(_, n)| *n)
+            }
             Children::Map(map) => map.get(key).copied(),
         }
     }

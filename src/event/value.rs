@@ -85,7 +85,7 @@ impl Walker<'_, '_> {
             }
         };
         if let Some(id) = self.paths.leaf(node) {
-            self.out.push_here(id, raw);
+            self.out.push_here(id, raw, "");
         }
         Ok(())
     }

@@ -6,7 +6,7 @@
 use crate::compile::cidr::Cidr;
 use crate::compile::fold::fold_char;
 use crate::compile::ir::{AnythingBut, Matcher};
-use crate::compile::number::{self, Range};
+use crate::compile::number::Range;
 use crate::compile::wildcard::Wildcard;
 use crate::event::reader::Value;
 use crate::event::trie::FxHashMap;
@@ -127,19 +127,17 @@ impl PathIndex {
             Value::Null => self.nulls.iter().copied().for_each(&mut *f),
             Value::Bool(true) => self.trues.iter().copied().for_each(&mut *f),
             Value::Bool(false) => self.falses.iter().copied().for_each(&mut *f),
-            Value::Number(text) => {
+            Value::Number(text, x) => {
                 if let Some(slots) = self.number_texts.get(*text) {
                     slots.iter().copied().for_each(&mut *f);
                 }
-                if !self.number_values.is_empty() || !self.ranges.is_empty() {
-                    if let Some(x) = number::finite(text) {
-                        if let Some(slots) = self.number_values.get(&key(x)) {
-                            slots.iter().copied().for_each(&mut *f);
-                        }
-                        for (r, slot) in &self.ranges {
-                            if r.contains(x) {
-                                f(*slot);
-                            }
+                if x.is_finite() {
+                    if let Some(slots) = self.number_values.get(&key(*x)) {
+                        slots.iter().copied().for_each(&mut *f);
+                    }
+                    for (r, slot) in &self.ranges {
+                        if r.contains(*x) {
+                            f(*slot);
                         }
                     }
                 }

@@ -9,7 +9,7 @@ pub(crate) fn test(m: &Matcher, v: &Value<'_>) -> bool {
     match (m, v) {
         (Matcher::Exists, _) => true,
         (Matcher::String(s), Value::String(x)) => **s == **x,
-        (Matcher::Number(n), Value::Number(x)) => n.matches(x),
+        (Matcher::Number(n), Value::Number(x, v)) => n.matches_parsed(x, *v),
         (Matcher::Bool(b), Value::Bool(x)) => b == x,
         (Matcher::Null, Value::Null) => true,
         (Matcher::Prefix(p), Value::String(x)) => x.starts_with(&**p),
@@ -18,7 +18,7 @@ pub(crate) fn test(m: &Matcher, v: &Value<'_>) -> bool {
         (Matcher::SuffixIgnoreCase(p), Value::String(x)) => ends_with_folded(x, p),
         (Matcher::EqualsIgnoreCase(p), Value::String(x)) => eq_folded(p, x),
         (Matcher::Wildcard(w), Value::String(x)) => w.is_match(x),
-        (Matcher::Numeric(r), Value::Number(x)) => r.matches(x),
+        (Matcher::Numeric(r), Value::Number(_, v)) => r.contains(*v),
         (Matcher::Cidr(c), Value::String(x)) => c.contains(x),
         (Matcher::AnythingBut(a), v) => !excluded(a, v),
         _ => false,
@@ -29,7 +29,7 @@ pub(crate) fn test(m: &Matcher, v: &Value<'_>) -> bool {
 pub(crate) fn excluded(a: &AnythingBut, v: &Value<'_>) -> bool {
     match (a, v) {
         (AnythingBut::Strings(l), Value::String(x)) => l.iter().any(|s| **s == **x),
-        (AnythingBut::Numbers(l), Value::Number(x)) => l.iter().any(|n| n.matches(x)),
+        (AnythingBut::Numbers(l), Value::Number(x, v)) => l.iter().any(|n| n.matches_parsed(x, *v)),
         (AnythingBut::Prefixes(l), Value::String(x)) => l.iter().any(|p| x.starts_with(&**p)),
         (AnythingBut::Suffixes(l), Value::String(x)) => l.iter().any(|p| x.ends_with(&**p)),
         (AnythingBut::EqualsIgnoreCase(l), Value::String(x)) => l.iter().any(|p| eq_folded(p, x)),

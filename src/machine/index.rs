@@ -128,11 +128,13 @@ impl PathIndex {
             Value::Bool(true) => self.trues.iter().copied().for_each(&mut *f),
             Value::Bool(false) => self.falses.iter().copied().for_each(&mut *f),
             Value::Number(text, x) => {
-                if let Some(slots) = self.number_texts.get(*text) {
+                if let Some(slots) = (!self.number_texts.is_empty()).then(|| self.number_texts.get(*text)).flatten() {
                     slots.iter().copied().for_each(&mut *f);
                 }
                 if x.is_finite() {
-                    if let Some(slots) = self.number_values.get(&key(*x)) {
+                    if let Some(slots) =
+                        (!self.number_values.is_empty()).then(|| self.number_values.get(&key(*x))).flatten()
+                    {
                         slots.iter().copied().for_each(&mut *f);
                     }
                     for (r, slot) in &self.ranges {
@@ -143,7 +145,7 @@ impl PathIndex {
                 }
             }
             Value::String(s) => {
-                if let Some(slots) = self.strings.get(*s) {
+                if let Some(slots) = (!self.strings.is_empty()).then(|| self.strings.get(*s)).flatten() {
                     slots.iter().copied().for_each(&mut *f);
                 }
                 self.prefixes.each(s, true, f);

@@ -340,8 +340,6 @@ impl Machine {
             });
         }
         by_path.build(leaves, core.paths.len());
-        // No leaf came from inside an array: array consistency cannot reject anything.
-        let flat = leaves.steps.is_empty();
         let candidates = touched.iter().copied().filter(|&b| {
             let mb = &core.branches[b as usize];
             masks[b as usize] & mb.required == mb.required && mb.required != 0
@@ -351,7 +349,10 @@ impl Machine {
             if hits.contains(&mb.rule) {
                 continue;
             }
-            if (flat && mb.mask_decides) || eval::branch_matches(&mb.branch, event, leaves, by_path, eval) {
+            // When no leaf of the branch's paths came from inside an array, array consistency cannot
+            // reject anything, and a full mask over all-indexed fields is a proof.
+            let flat = || mb.branch.fields.iter().all(|f| !by_path.trailed[f.path]);
+            if (mb.mask_decides && flat()) || eval::branch_matches(&mb.branch, event, leaves, by_path, eval) {
                 hits.push(mb.rule);
                 if first_only {
                     break;

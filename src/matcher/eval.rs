@@ -55,14 +55,21 @@ pub(crate) struct ByPath {
     pub starts: Vec<u32>,
     pub items: Vec<u32>,
     next: Vec<u32>,
+    /// Per path: some leaf there came from inside an array.
+    pub trailed: Vec<bool>,
 }
 
 impl ByPath {
     pub fn build(&mut self, leaves: &Leaves, paths: usize) {
         self.starts.clear();
         self.starts.resize(paths + 1, 0);
+        self.trailed.clear();
+        self.trailed.resize(paths, false);
         for l in &leaves.leaves {
             self.starts[l.path as usize + 1] += 1;
+            if l.trail.1 != 0 {
+                self.trailed[l.path as usize] = true;
+            }
         }
         for i in 0..paths {
             self.starts[i + 1] += self.starts[i];
@@ -95,24 +102,32 @@ pub(crate) fn branch_matches(
 ) -> bool {
     let n = branch.fields.len();
     scratch.candidates.resize_with(n.max(scratch.candidates.len()), Vec::new);
-    let mut free = true;
+    let any_absent = branch.fields.iter().any(|f| f.absent_ok);
+    // Without absence fields, a field with a matching leaf outside every array is settled: that
+    // leaf fits any choice for the other fields. Only the unsettled fields need a search.
+    let mut unsettled = 0;
     for (i, field) in branch.fields.iter().enumerate() {
         let list = &mut scratch.candidates[i];
         list.clear();
+        let mut settled = false;
         for &li in by_path.at(field.path) {
             let leaf = &leaves.leaves[li as usize];
             let value = leaves.value(leaf, event);
             if field.matchers.iter().any(|m| test(m, &value)) {
                 list.push(li);
-                free &= leaf.trail.1 == 0;
+                if !any_absent && leaf.trail.1 == 0 {
+                    settled = true;
+                    break;
+                }
             }
         }
         if list.is_empty() && !field.absent_ok {
             return false;
         }
+        unsettled += usize::from(!settled);
     }
-    let any_absent = branch.fields.iter().any(|f| f.absent_ok);
-    if free && !any_absent {
+    // With no absence field, one unsettled field is satisfied by any of its (non-empty) candidates.
+    if !any_absent && unsettled <= 1 {
         return true;
     }
     // Fewest candidates first: fails fast and keeps the search small.

@@ -21,10 +21,10 @@ fn quamina_for(set: &cl2::RuleSet) -> Option<quamina::Quamina<String>> {
     Some(q)
 }
 
-fn quamina_counts(q: &quamina::Quamina<String>, set: &cl2::RuleSet, events: &[String]) -> Vec<u64> {
+fn quamina_counts(q: &quamina::Quamina<String>, set: &cl2::RuleSet, events: &cl2::Events) -> Vec<u64> {
     let position: HashMap<&str, usize> = set.rules.iter().enumerate().map(|(i, r)| (r.0.as_str(), i)).collect();
     let mut counts = vec![0; set.rules.len()];
-    for e in events {
+    for e in events.iter() {
         for id in q.matches_for_event(e.as_bytes()).expect("valid event") {
             counts[position[id.as_str()]] += 1;
         }
@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
             group.bench_function(BenchmarkId::from_parameter(label), |b| {
                 b.iter(|| {
                     let mut hits = 0;
-                    for e in &events {
+                    for e in events.iter() {
                         hits += machine.matches(e, &mut scratch).expect("valid event").len();
                     }
                     hits
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
             group.bench_function(BenchmarkId::from_parameter("quamina-0.7"), |b| {
                 b.iter(|| {
                     let mut hits = 0;
-                    for e in &events {
+                    for e in events.iter() {
                         hits += q.count_matches(e.as_bytes()).expect("valid event");
                     }
                     hits

@@ -67,7 +67,7 @@ fn main() {
             let mut scratch = machine.scratch();
             let start = Instant::now();
             let mut hits = 0usize;
-            for e in &events {
+            for e in events.iter() {
                 hits += machine.matches(e, &mut scratch).expect("valid event").len();
             }
             std::hint::black_box(hits);

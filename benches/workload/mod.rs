@@ -58,8 +58,28 @@ pub fn corpus_path(explicit: Option<&str>) -> PathBuf {
     manifest("../shared/data/citylots2-synthetic.json.gz")
 }
 
+/// The corpus, one event per line, kept in one contiguous buffer (as a stream consumer holds a
+/// batch of records): every engine reads it in order from memory the hardware prefetcher can follow,
+/// instead of from 213,068 separately allocated strings scattered over 180 MB.
+pub struct Events {
+    text: String,
+    /// End offset of each event in `text`.
+    ends: Vec<usize>,
+}
+
+impl Events {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &str> + '_ {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(s, &e)| &self.text[s..e])
+    }
+}
+
 /// Reads the corpus: one JSON event per line (gzip-compressed when the name ends in `.gz`).
-pub fn load_events(path: &Path) -> Vec<String> {
+pub fn load_events(path: &Path) -> Events {
     let file = std::fs::File::open(path).unwrap_or_else(|e| {
         panic!("cannot open the CityLots corpus at {}: {e} (set EVENTSIFT_CITYLOTS)", path.display())
     });
@@ -68,11 +88,15 @@ pub fn load_events(path: &Path) -> Vec<String> {
     } else {
         Box::new(file)
     };
-    BufReader::with_capacity(1 << 20, reader)
-        .lines()
-        .map(|l| l.expect("readable corpus"))
-        .filter(|l| !l.trim().is_empty())
-        .collect()
+    let mut events = Events { text: String::new(), ends: Vec::new() };
+    for line in BufReader::with_capacity(1 << 20, reader).lines() {
+        let line = line.expect("readable corpus");
+        if !line.trim().is_empty() {
+            events.text.push_str(&line);
+            events.ends.push(events.text.len());
+        }
+    }
+    events
 }
 
 /// One rule set: rule patterns with their expected counts on the corpus in use.
@@ -128,12 +152,12 @@ pub fn machine(set: &RuleSet, mode: eventsift::ReadMode) -> eventsift::Machine {
 }
 
 /// Matches every event once; returns the per-rule counts in the set's rule order.
-pub fn count(machine: &eventsift::Machine, set: &RuleSet, events: &[String]) -> Vec<u64> {
+pub fn count(machine: &eventsift::Machine, set: &RuleSet, events: &Events) -> Vec<u64> {
     let mut scratch = machine.scratch();
     let mut counts = vec![0u64; set.rules.len()];
     let position: std::collections::HashMap<&str, usize> =
         set.rules.iter().enumerate().map(|(i, (id, _, _))| (id.as_str(), i)).collect();
-    for e in events {
+    for e in events.iter() {
         for id in machine.matches(e, &mut scratch).expect("valid event") {
             counts[position[id.as_str()]] += 1;
         }

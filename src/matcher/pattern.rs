@@ -41,6 +41,19 @@ struct Inner {
     read_mode: ReadMode,
 }
 
+/// Working memory of [`Pattern::matches`], one per thread, so that steady-state matching allocates
+/// nothing. (Taken out of the cell for the duration of a match, so re-entrant use just allocates.)
+#[derive(Default)]
+struct PatternScratch {
+    leaves: Leaves,
+    by_path: ByPath,
+    eval: Scratch,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<PatternScratch> = std::cell::Cell::new(PatternScratch::default());
+}
+
 /// Options for compiling a [`Pattern`].
 ///
 /// ```
@@ -152,9 +165,19 @@ impl Pattern {
 
     /// Does the event (JSON text of an object) match? Invalid JSON is an error.
     pub fn matches(&self, event: &str) -> Result<bool, Error> {
-        let mut leaves = Leaves::default();
-        reader::read(event, &self.inner.trie, self.inner.max_event_depth, self.inner.read_mode, &mut leaves)?;
-        Ok(self.evaluate(event, &leaves))
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.take();
+            let result = reader::read(
+                event,
+                &self.inner.trie,
+                self.inner.max_event_depth,
+                self.inner.read_mode,
+                &mut scratch.leaves,
+            )
+            .map(|()| self.evaluate(event, &mut scratch));
+            cell.set(scratch);
+            result
+        })
     }
 
     /// Like [`matches`](Self::matches), for bytes that should hold UTF-8 JSON.
@@ -177,16 +200,19 @@ impl Pattern {
     /// Does an already-parsed event match? An event that is not an object, or nests too deeply,
     /// does not match.
     pub fn matches_value(&self, event: &serde_json::Value) -> bool {
-        let mut leaves = Leaves::default();
-        value::read(event, &self.inner.trie, self.inner.max_event_depth, &mut leaves).is_ok()
-            && self.evaluate("", &leaves)
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.take();
+            let ok = value::read(event, &self.inner.trie, self.inner.max_event_depth, &mut scratch.leaves).is_ok()
+                && self.evaluate("", &mut scratch);
+            cell.set(scratch);
+            ok
+        })
     }
 
-    fn evaluate(&self, event: &str, leaves: &Leaves) -> bool {
-        let mut by_path = ByPath::default();
+    fn evaluate(&self, event: &str, scratch: &mut PatternScratch) -> bool {
+        let PatternScratch { leaves, by_path, eval } = scratch;
         by_path.build(leaves, self.inner.compiled.paths.len());
-        let mut scratch = Scratch::default();
-        self.inner.compiled.branches.iter().any(|b| branch_matches(b, event, leaves, &by_path, &mut scratch))
+        self.inner.compiled.branches.iter().any(|b| branch_matches(b, event, leaves, by_path, eval))
     }
 
     /// The pattern text it was compiled from.

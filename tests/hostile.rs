@@ -1,0 +1,85 @@
+//! Hostile input: every case gives a verdict or a clear error, without a panic or a stack
+//! overflow, and in time linear in the input (a hang would stall the suite; no timings are asserted
+//! here — see the benches for speed).
+
+use eventsift::{ErrorKind, Machine, Pattern, ReadMode};
+
+#[test]
+fn deep_patterns_are_an_error() {
+    for depth in [65, 1_000, 100_000] {
+        let text = format!("{}[\"x\"]{}", "{\"a\":".repeat(depth), "}".repeat(depth));
+        let long_ok = Pattern::builder().max_length(1 << 24);
+        assert_eq!(long_ok.build(&text).unwrap_err().kind(), ErrorKind::NestingTooDeep, "depth {depth}");
+    }
+    let arrays = "[".repeat(100_000);
+    assert!(Pattern::new(&arrays).is_err());
+}
+
+#[test]
+fn deep_events_are_an_error_or_skipped_but_never_overflow() {
+    let pattern = Pattern::new(r#"{"a": {"b": ["x"]}}"#).unwrap();
+    let deep_referenced = format!("{{\"a\": {}1{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    assert_eq!(pattern.matches(&deep_referenced).unwrap_err().kind(), ErrorKind::EventTooDeep);
+    let deep_elsewhere = format!("{{\"z\": {}1{}, \"a\": {{\"b\": \"x\"}}}}", "[".repeat(100_000), "]".repeat(100_000));
+    // Strict validates everything and refuses the depth; Skip jumps over the unreferenced value.
+    assert_eq!(pattern.matches(&deep_elsewhere).unwrap_err().kind(), ErrorKind::EventTooDeep);
+    let skipping = Pattern::builder().read_mode(ReadMode::Skip).build(r#"{"a": {"b": ["x"]}}"#).unwrap();
+    assert!(skipping.matches(&deep_elsewhere).unwrap());
+    assert!(eventsift::reference::matches(&pattern, &deep_elsewhere).is_err());
+}
+
+#[test]
+fn large_strings_and_arrays() {
+    let big = "x".repeat(10 << 20);
+    let p = Pattern::new(r#"{"s": [{"suffix": "xy"}, {"prefix": "xxx"}]}"#).unwrap();
+    assert!(p.matches(&format!(r#"{{"s": "{big}"}}"#)).unwrap());
+    let array = format!(r#"{{"n": [{}7]}}"#, "1,".repeat(1_000_000));
+    let numeric = Pattern::new(r#"{"n": [{"numeric": [">", 5]}]}"#).unwrap();
+    assert!(numeric.matches(&array).unwrap());
+    let mut builder = Machine::builder();
+    builder.add("n", r#"{"n": [7]}"#).unwrap();
+    let machine = builder.build();
+    assert_eq!(machine.matching_rules(&array).unwrap().len(), 1);
+}
+
+#[test]
+fn wildcards_built_to_backtrack_run_in_linear_time() {
+    let pattern = format!("{}*b", "*a".repeat(10));
+    let p = Pattern::builder()
+        .max_wildcard_complexity(usize::MAX)
+        .build(&format!(r#"{{"w": [{{"wildcard": "{pattern}"}}]}}"#))
+        .unwrap();
+    let input = "a".repeat(1 << 20);
+    assert!(!p.matches(&format!(r#"{{"w": "{input}"}}"#)).unwrap());
+    assert!(p.matches(&format!(r#"{{"w": "{input}b"}}"#)).unwrap());
+    // Under the default limit the same pattern is refused as too complex.
+    let refused = Pattern::new(&format!(r#"{{"w": [{{"wildcard": "{pattern}"}}]}}"#)).unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::WildcardTooComplex);
+}
+
+#[test]
+fn or_cross_products_past_the_limit() {
+    let branches: Vec<String> = (0..1000).map(|i| format!(r#"{{"f{i}": ["x"]}}"#)).collect();
+    let or = format!(r#"[{}]"#, branches.join(","));
+    let text = format!(r#"{{"a": {{"$or": {or}}}, "b": {{"$or": {or}}}}}"#);
+    let err = Pattern::builder().max_length(1 << 20).build(&text).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TooManyOrBranches);
+}
+
+#[test]
+fn odd_numbers_escapes_and_bytes() {
+    let p = Pattern::new(r#"{"n": [{"numeric": [">", 0]}], "m": [0]}"#).unwrap();
+    assert!(!p.matches(r#"{"n": 1e400, "m": -0}"#).unwrap(), "1e400 is not numeric");
+    assert!(p.matches(r#"{"n": 0.1e-1, "m": -0}"#).unwrap());
+    assert_eq!(Pattern::new(r#"{"n": [{"numeric": [">", 1e400]}]}"#).unwrap_err().kind(), ErrorKind::InvalidNumeric);
+    assert_eq!(Pattern::new(r#"{"n": [{"numeric": [">", 0.1e-400]}]}"#).unwrap_err().kind(), ErrorKind::InvalidNumeric);
+    let s = Pattern::new(r#"{"s": ["\u0000"]}"#).unwrap();
+    assert!(s.matches("{\"s\": \"\\u0000\"}").unwrap());
+    assert_eq!(s.matches(r#"{"s": "\ud800"}"#).unwrap_err().kind(), ErrorKind::InvalidEvent);
+    assert_eq!(s.matches_bytes(b"{\"s\": \"\xff\"}").unwrap_err().kind(), ErrorKind::InvalidEvent);
+    assert!(s.matches("\u{feff}{\"s\": \"\\u0000\"}").unwrap(), "a byte-order mark is skipped");
+    assert_eq!(s.matches("{\"s\": \"a\u{0}b\"}").unwrap_err().kind(), ErrorKind::InvalidEvent, "raw NUL in a string");
+    let dup = Pattern::new(r#"{"a": {"b": ["x"]}, "a": {"c": ["y"]}, "a": {"b": ["z"]}}"#).unwrap();
+    assert!(dup.matches(r#"{"a": {"b": "z", "c": "y"}}"#).unwrap());
+    assert!(!dup.matches(r#"{"a": {"b": "x", "c": "y"}}"#).unwrap());
+}

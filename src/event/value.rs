@@ -49,21 +49,7 @@ impl Walker<'_, '_> {
                 "",
             ));
         }
-        let raw = match v {
-            Json::Null => Raw::Null,
-            Json::Bool(b) => Raw::Bool(*b),
-            Json::Number(n) => {
-                let start = self.out.buf.len() as u32;
-                let _ = write!(self.out.buf, "{n}");
-                Raw::BufNumber(start, self.out.buf.len() as u32)
-            }
-            Json::String(s) => {
-                if self.paths.leaf(node).is_none() {
-                    return Ok(());
-                }
-                let (s, e) = self.out.stash(s);
-                Raw::Unescaped(s, e)
-            }
+        let leaf = match v {
             Json::Array(items) => {
                 let array = self.arrays;
                 self.arrays += 1;
@@ -83,10 +69,27 @@ impl Walker<'_, '_> {
                 }
                 return Ok(());
             }
+            // A scalar: recorded only at a referenced leaf path (nothing is copied otherwise).
+            _ => match self.paths.leaf(node) {
+                Some(id) => id,
+                None => return Ok(()),
+            },
         };
-        if let Some(id) = self.paths.leaf(node) {
-            self.out.push_here(id, raw, "");
-        }
+        let raw = match v {
+            Json::Null => Raw::Null,
+            Json::Bool(b) => Raw::Bool(*b),
+            Json::Number(n) => {
+                let start = self.out.buf.len() as u32;
+                let _ = write!(self.out.buf, "{n}");
+                Raw::BufNumber(start, self.out.buf.len() as u32)
+            }
+            Json::String(s) => {
+                let (s, e) = self.out.stash(s);
+                Raw::Unescaped(s, e)
+            }
+            Json::Array(_) | Json::Object(_) => unreachable!("containers returned above"),
+        };
+        self.out.push_here(leaf, raw, "");
         Ok(())
     }
 }

@@ -79,12 +79,14 @@
 mod compile;
 mod error;
 mod event;
+pub mod lambda;
 mod machine;
 mod matcher;
 pub mod reference;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind, Span};
+pub use lambda::Source;
 pub use event::{ReadMode, DEFAULT_MAX_EVENT_DEPTH};
 pub use machine::{Machine, MachineBuilder, Matches, RuleId, Scratch, SharedMachine};
 pub use matcher::{Pattern, PatternBuilder};

@@ -1,6 +1,8 @@
 //! The Lambda event-source-mapping layer: FilterCriteria, per-source filter views, batch filtering
 //! and lints (SPEC §4–§6).
 
+
+pub mod typed;
 /// The kind of event source whose records a filter sees. Each source has one *data property* that
 /// Lambda decodes before matching (SPEC §4.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,0 +1,1 @@
+//! Typed pattern builders for Lambda filters (to be written).

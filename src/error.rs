@@ -86,6 +86,19 @@ pub enum ErrorKind {
     InvalidEvent,
     /// An event nests deeper than the configured limit.
     EventTooDeep,
+    /// A FilterCriteria document that is not `{"Filters": [{"Pattern": "..."}, ...]}`.
+    InvalidCriteria,
+    /// A FilterCriteria `Pattern` that is not a JSON string (an object, say); the reason shows the fix.
+    PatternNotString,
+    /// More filters in a FilterCriteria than allowed (5 by default, at most 10).
+    TooManyFilters,
+    /// A plain-string condition on a data property that is always JSON (Kinesis `data`, DynamoDB
+    /// `dynamodb`), which Lambda rejects when the mapping is created.
+    PlainDataPattern,
+    /// A Lambda record that is not a JSON object, or whose data property is malformed.
+    InvalidRecord,
+    /// A Lambda invocation event (a batch) that is not valid, or holds no list of records.
+    InvalidBatch,
 }
 
 impl ErrorKind {
@@ -120,6 +133,12 @@ impl ErrorKind {
             PatternTooLong => "PatternTooLong",
             InvalidEvent => "InvalidEvent",
             EventTooDeep => "EventTooDeep",
+            InvalidCriteria => "InvalidCriteria",
+            PatternNotString => "PatternNotString",
+            TooManyFilters => "TooManyFilters",
+            PlainDataPattern => "PlainDataPattern",
+            InvalidRecord => "InvalidRecord",
+            InvalidBatch => "InvalidBatch",
         }
     }
 }
@@ -162,6 +181,8 @@ struct Inner {
     source: Option<Arc<str>>,
     /// The rule the error belongs to, when it came from a machine.
     rule: Option<Arc<str>>,
+    /// The filter (of a FilterCriteria) the error belongs to.
+    filter: Option<usize>,
 }
 
 impl Error {
@@ -177,6 +198,7 @@ impl Error {
                 column,
                 source: Some(Arc::from(source)),
                 rule: None,
+                filter: None,
             }),
         }
     }
@@ -188,6 +210,35 @@ impl Error {
 
     pub(crate) fn with_rule(mut self, rule: &str) -> Error {
         self.inner.rule = Some(rule.into());
+        self
+    }
+
+    /// The 0-based index of the FilterCriteria filter whose pattern is invalid.
+    pub fn filter_index(&self) -> Option<usize> {
+        self.inner.filter
+    }
+
+    pub(crate) fn with_filter(mut self, index: usize) -> Error {
+        self.inner.filter = Some(index);
+        self
+    }
+
+    /// Moves an error found in a string's decoded text to the document that holds the string:
+    /// `token` is the span of the string token (quotes included) in `document`; the span is mapped
+    /// through the token's escapes, and line and column are recomputed in `document`.
+    pub(crate) fn relocate(self, document: &str, token: Span) -> Error {
+        self.remap(document, |offset| crate::syntax::json::raw_offset(document, token, offset))
+    }
+
+    /// Moves an error to `document`, mapping its span's offsets with `map`.
+    pub(crate) fn remap(mut self, document: &str, map: impl Fn(usize) -> usize) -> Error {
+        let span = Span::new(map(self.inner.span.start), map(self.inner.span.end));
+        let (line, column) = line_column(document, span.start);
+        let inner = &mut *self.inner;
+        inner.span = span;
+        inner.line = line;
+        inner.column = column;
+        inner.source = Some(Arc::from(document));
         self
     }
 
@@ -244,6 +295,7 @@ impl fmt::Debug for Error {
             .field("column", &self.inner.column)
             .field("reason", &self.inner.reason)
             .field("rule", &self.inner.rule)
+            .field("filter", &self.inner.filter)
             .finish()
     }
 }
@@ -252,6 +304,9 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(rule) = &self.inner.rule {
             write!(f, "rule {rule:?}: ")?;
+        }
+        if let Some(filter) = self.inner.filter {
+            write!(f, "filter {filter}: ")?;
         }
         write!(f, "{}:{}: {}", self.inner.line, self.inner.column, self.inner.reason)?;
         if f.alternate() {

@@ -86,8 +86,8 @@ pub mod reference;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind, Span};
-pub use lambda::Source;
 pub use event::{ReadMode, DEFAULT_MAX_EVENT_DEPTH};
+pub use lambda::Source;
 pub use machine::{Machine, MachineBuilder, Matches, RuleId, Scratch, SharedMachine};
 pub use matcher::{Pattern, PatternBuilder};
 pub use syntax::dialect::Dialect;

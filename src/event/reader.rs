@@ -193,6 +193,86 @@ static CLASS: [u8; 256] = {
     t
 };
 
+/// What [`skip_brackets`] ran out of input inside.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unclosed {
+    String,
+    Container,
+}
+
+/// From `pos`, skips brackets until the nesting count, starting at `depth`, returns to zero, and
+/// returns the offset just past the closing bracket. Strings are skipped whole (so brackets inside
+/// them do not count) and nothing else is validated. A tight loop over a byte-class table: most
+/// bytes (digits, letters, punctuation) need one load and one compare. Counted, not recursed, so
+/// any depth is safe.
+pub(crate) fn skip_brackets(bytes: &[u8], pos: usize, mut depth: usize) -> Result<usize, Unclosed> {
+    let n = bytes.len();
+    let mut i = pos;
+    loop {
+        while i < n && CLASS[bytes[i] as usize] == PLAIN {
+            i += 1;
+        }
+        if i >= n {
+            return Err(Unclosed::Container);
+        }
+        match CLASS[bytes[i] as usize] {
+            QUOTE => {
+                i += 1;
+                loop {
+                    while i < n && bytes[i] != b'"' && bytes[i] != b'\\' {
+                        i += 1;
+                    }
+                    if i >= n {
+                        return Err(Unclosed::String);
+                    }
+                    if bytes[i] == b'\\' {
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+            }
+            OPEN => {
+                depth += 1;
+                i += 1;
+            }
+            _ => {
+                depth -= 1;
+                i += 1;
+                if depth == 0 {
+                    return Ok(i);
+                }
+            }
+        }
+    }
+}
+
+/// Validates `text` as one JSON value of any type (followed only by whitespace), nested at most
+/// `max_depth` deep.
+pub(crate) fn validate(text: &str, max_depth: usize) -> Result<(), Error> {
+    static NO_PATHS: std::sync::OnceLock<PathTrie> = std::sync::OnceLock::new();
+    let mut out = Leaves::default();
+    let mut r = Reader {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        paths: NO_PATHS.get_or_init(PathTrie::default),
+        max_depth,
+        mode: ReadMode::Strict,
+        stopped: false,
+        arrays: 0,
+        out: &mut out,
+    };
+    r.ws();
+    r.value(Target::Skip, 1)?;
+    r.ws();
+    if r.pos != r.bytes.len() {
+        return Err(r.error_here("unexpected trailing characters after the JSON value"));
+    }
+    Ok(())
+}
+
 /// Where an escaped string is unescaped to.
 #[derive(Clone, Copy)]
 enum Dest {
@@ -442,54 +522,16 @@ impl<'a> Reader<'a, '_, '_> {
         self.skip_container_fast(1)
     }
 
-    /// Skips brackets until the nesting count, starting at `depth`, returns to zero. A tight loop
-    /// over a byte-class table: most bytes (digits, letters, punctuation) need one load and one
-    /// compare.
-    fn skip_container_fast(&mut self, mut depth: usize) -> Result<(), Error> {
-        let bytes = self.bytes;
-        let n = bytes.len();
-        let start = self.pos;
-        let mut i = self.pos;
-        loop {
-            while i < n && CLASS[bytes[i] as usize] == PLAIN {
-                i += 1;
+    /// Skips brackets until the nesting count, starting at `depth`, returns to zero.
+    fn skip_container_fast(&mut self, depth: usize) -> Result<(), Error> {
+        match skip_brackets(self.bytes, self.pos, depth) {
+            Ok(end) => {
+                self.pos = end;
+                Ok(())
             }
-            if i >= n {
-                break;
-            }
-            match CLASS[bytes[i] as usize] {
-                QUOTE => {
-                    i += 1;
-                    loop {
-                        while i < n && bytes[i] != b'"' && bytes[i] != b'\\' {
-                            i += 1;
-                        }
-                        if i >= n {
-                            return Err(self.error_at(start, 1, "invalid JSON: unterminated string"));
-                        }
-                        if bytes[i] == b'\\' {
-                            i += 2;
-                            continue;
-                        }
-                        i += 1;
-                        break;
-                    }
-                }
-                OPEN => {
-                    depth += 1;
-                    i += 1;
-                }
-                _ => {
-                    depth -= 1;
-                    i += 1;
-                    if depth == 0 {
-                        self.pos = i;
-                        return Ok(());
-                    }
-                }
-            }
+            Err(Unclosed::String) => Err(self.error_at(self.pos, 1, "invalid JSON: unterminated string")),
+            Err(Unclosed::Container) => Err(self.error_at(self.pos, 1, "invalid JSON: unclosed object or array")),
         }
-        Err(self.error_at(start, 1, "invalid JSON: unclosed object or array"))
     }
 
     fn skip_string_fast(&mut self) -> Result<(), Error> {

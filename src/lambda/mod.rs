@@ -1,8 +1,18 @@
 //! The Lambda event-source-mapping layer: FilterCriteria, per-source filter views, batch filtering
 //! and lints (SPEC §4–§6).
 
-
+mod batch;
+mod criteria;
+mod filter;
+mod scan;
 pub mod typed;
+mod view;
+
+pub use batch::{BatchOutcome, BatchScratch, DropReason, Dropped};
+pub use criteria::FilterCriteria;
+pub use filter::{Filter, FilterBuilder, Mismatch, Scratch, Sift, Verdict, DEFAULT_MAX_FILTERS, MAX_FILTERS};
+pub use view::Payload;
+
 /// The kind of event source whose records a filter sees. Each source has one *data property* that
 /// Lambda decodes before matching (SPEC §4.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,7 +34,8 @@ pub enum Source {
 
 impl Source {
     /// Every source, in documentation order.
-    pub const ALL: [Source; 6] = [Source::DynamoDb, Source::Kinesis, Source::Sqs, Source::Kafka, Source::Mq, Source::Raw];
+    pub const ALL: [Source; 6] =
+        [Source::DynamoDb, Source::Kinesis, Source::Sqs, Source::Kafka, Source::Mq, Source::Raw];
 
     /// The key of the data property in the filter view (`None` for [`Source::Raw`]).
     pub fn data_key(self) -> Option<&'static str> {

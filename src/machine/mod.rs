@@ -129,6 +129,12 @@ impl MachineBuilder {
         self
     }
 
+    /// Adds a compiled pattern as rule `id` (the Lambda layer's per-payload variants).
+    pub(crate) fn add_compiled(&mut self, id: impl Into<RuleId>, compiled: Compiled) -> &mut Self {
+        self.rules.push((id.into(), compiled));
+        self
+    }
+
     /// Number of patterns added.
     pub fn len(&self) -> usize {
         self.rules.len()

@@ -292,6 +292,57 @@ pub(crate) fn string(input: &str) -> PResult<'_, Cow<'_, str>> {
     }
 }
 
+/// Unescapes the JSON string token at the start of `input` (opening quote included), appending the
+/// text to `out`; returns the token's length in bytes, or `None` if the token is not a valid JSON
+/// string. Allocation-free when `out` has room.
+pub(crate) fn unescape_into(input: &str, out: &mut String) -> Option<usize> {
+    let body = input.strip_prefix('"')?;
+    let mut rest = body;
+    loop {
+        let i = rest.find(|c: char| c == '"' || c == '\\' || c < ' ')?;
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        match rest.as_bytes()[0] {
+            b'"' => return Some(input.len() - rest.len() + 1),
+            b'\\' => {
+                let (r, c) = escape(rest).ok()?;
+                out.push(c);
+                rest = r;
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Appends `s` to `out` as a JSON string token (quotes included), escaping quotes, backslashes and
+/// control characters.
+pub(crate) fn push_string_token(out: &mut String, s: &str) {
+    out.push('"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let esc: Option<&str> = match b {
+            b'"' => Some("\\\""),
+            b'\\' => Some("\\\\"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            b'\t' => Some("\\t"),
+            0..=0x1f => None,
+            _ => continue,
+        };
+        out.push_str(&s[start..i]);
+        match esc {
+            Some(e) => out.push_str(e),
+            None => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{b:04x}");
+            }
+        }
+        start = i + 1;
+    }
+    out.push_str(&s[start..]);
+    out.push('"');
+}
+
 /// The character of a one-letter JSON escape (`\n` → newline), for the byte after the backslash.
 /// Shared with the event reader.
 pub(crate) fn simple_escape(b: u8) -> Option<char> {

@@ -1,0 +1,363 @@
+//! Filter views (SPEC §4.4, §6): the record as a filter sees it. DynamoDB records are seen as
+//! they are; SQS `body` is parsed when it is JSON; Kinesis `data`, Kafka `value` and MQ `data` are
+//! base64-decoded (as UTF-8) and parsed when they are JSON; Kinesis records are flattened (the
+//! fields of `kinesis` moved to the top level). The view is built only when a filter addresses the
+//! data property, into a reused buffer; otherwise the record's own bytes are matched.
+
+use std::ops::Range;
+
+use super::scan::{MemberRef, Scanner};
+use super::Source;
+use crate::error::{Error, ErrorKind};
+use crate::event::reader;
+use crate::syntax::json;
+
+/// What a record's data property turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Payload {
+    /// Not decoded: no filter addresses it, the source has no encoded data property (DynamoDB,
+    /// raw records), or the record has none (absent or `null`, a Kafka tombstone say).
+    AsIs,
+    /// Valid JSON: its fields can be filtered.
+    Json,
+    /// A plain string (decoded, valid UTF-8, not JSON).
+    Plain,
+    /// Not decodable: not base64, or not UTF-8 once decoded. Only metadata can be filtered.
+    Undecodable,
+}
+
+impl Payload {
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Payload::AsIs => 0,
+            Payload::Json => 1,
+            Payload::Plain => 2,
+            Payload::Undecodable => 3,
+        }
+    }
+}
+
+/// Reusable buffers for building views.
+#[derive(Default, Debug)]
+pub(crate) struct ViewScratch {
+    /// The view, when it differs from the record.
+    pub view: String,
+    /// Unescaped string token.
+    text: String,
+    /// Decoded base64.
+    bytes: Vec<u8>,
+}
+
+/// Builds the view of `record` for `source`. Returns the payload kind and whether the view is in
+/// `scratch.view` (otherwise the record itself is the view). `decode`: does any filter address
+/// the data property?
+pub(crate) fn build(
+    source: Source,
+    record: &str,
+    decode: bool,
+    max_depth: usize,
+    scratch: &mut ViewScratch,
+) -> Result<(Payload, bool), Error> {
+    match source {
+        Source::DynamoDb | Source::Raw => Ok((Payload::AsIs, false)),
+        Source::Sqs if decode => splice(record, "body", Encoding::JsonString, max_depth, scratch),
+        Source::Kafka if decode => splice(record, "value", Encoding::Base64, max_depth, scratch),
+        Source::Mq if decode => splice(record, "data", Encoding::Base64, max_depth, scratch),
+        Source::Kinesis => kinesis(record, decode, max_depth, scratch),
+        _ => Ok((Payload::AsIs, false)),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Encoding {
+    /// A string holding the payload text (SQS `body`).
+    JsonString,
+    /// A string holding base64 of the payload bytes.
+    Base64,
+}
+
+fn record_error(record: &str, at: usize, reason: impl Into<String>) -> Error {
+    Scanner::new(record, 0, ErrorKind::InvalidRecord).error(at, reason)
+}
+
+/// Replaces the top-level member `key` of `record` by its decoded payload.
+fn splice(
+    record: &str,
+    key: &str,
+    encoding: Encoding,
+    max_depth: usize,
+    scratch: &mut ViewScratch,
+) -> Result<(Payload, bool), Error> {
+    let mut s = Scanner::new(record, 0, ErrorKind::InvalidRecord);
+    s.start();
+    let mut found: Option<Range<usize>> = None;
+    s.members(|m| {
+        if m.is(record, key) {
+            found = Some(m.value.clone());
+        }
+        true
+    })?;
+    let Some(range) = found else { return Ok((Payload::AsIs, false)) };
+    scratch.view.clear();
+    scratch.view.push_str(&record[..range.start]);
+    let payload = decode_into(record, range.clone(), encoding, max_depth, scratch)?;
+    if payload != Payload::Json && payload != Payload::Plain {
+        return Ok((payload, false));
+    }
+    if payload == Payload::Plain && encoding == Encoding::JsonString {
+        // The record already holds the plain string.
+        return Ok((payload, false));
+    }
+    scratch.view.push_str(&record[range.end..]);
+    Ok((payload, true))
+}
+
+/// Decodes the payload token at `range` of `record` and appends its view form to `scratch.view`
+/// (the JSON text, or the plain text as a string token). Appends nothing for `AsIs` and
+/// `Undecodable`.
+fn decode_into(
+    record: &str,
+    range: Range<usize>,
+    encoding: Encoding,
+    max_depth: usize,
+    scratch: &mut ViewScratch,
+) -> Result<Payload, Error> {
+    let token = &record[range.clone()];
+    if !token.starts_with('"') {
+        // `null` (a tombstone) or another non-string value: seen as it is.
+        return Ok(Payload::AsIs);
+    }
+    scratch.text.clear();
+    if json::unescape_into(token, &mut scratch.text).is_none() {
+        return Err(record_error(record, range.start, "invalid JSON string"));
+    }
+    let text: &str = match encoding {
+        Encoding::JsonString => &scratch.text,
+        Encoding::Base64 => {
+            scratch.bytes.clear();
+            if !decode_base64(scratch.text.as_bytes(), &mut scratch.bytes) {
+                return Ok(Payload::Undecodable);
+            }
+            match std::str::from_utf8(&scratch.bytes) {
+                Ok(t) => t,
+                Err(_) => return Ok(Payload::Undecodable),
+            }
+        }
+    };
+    if is_json(text, max_depth) {
+        scratch.view.push_str(text);
+        Ok(Payload::Json)
+    } else {
+        json::push_string_token(&mut scratch.view, text);
+        Ok(Payload::Plain)
+    }
+}
+
+/// Is `text` one JSON value (not blank)?
+fn is_json(text: &str, max_depth: usize) -> bool {
+    let first = text.trim_start_matches([' ', '\t', '\n', '\r']);
+    !first.is_empty() && reader::validate(text, max_depth).is_ok()
+}
+
+/// The Kinesis view: the envelope fields and the fields of `kinesis` side by side at the top level,
+/// `data` decoded when `decode`. A record without a `kinesis` object is taken as already flat.
+fn kinesis(record: &str, decode: bool, max_depth: usize, scratch: &mut ViewScratch) -> Result<(Payload, bool), Error> {
+    let mut s = Scanner::new(record, 0, ErrorKind::InvalidRecord);
+    s.start();
+    let mut found: Option<MemberRef> = None;
+    s.members(|m| {
+        if m.is(record, "kinesis") && record.as_bytes()[m.value.start] == b'{' {
+            found = Some(m.clone());
+        }
+        true
+    })?;
+    let Some(inner) = found else {
+        // Already flat (or not a Lambda record): decode a top-level `data`.
+        return if decode {
+            splice(record, "data", Encoding::Base64, max_depth, scratch)
+        } else {
+            Ok((Payload::AsIs, false))
+        };
+    };
+    let view = &mut scratch.view;
+    view.clear();
+    view.push('{');
+    let mut first = true;
+    let mut s = Scanner::new(record, 0, ErrorKind::InvalidRecord);
+    s.start();
+    s.members(|m| {
+        if m.key != inner.key {
+            if !first {
+                view.push(',');
+            }
+            first = false;
+            view.push_str(&record[m.key.start..m.value.end]);
+        }
+        true
+    })?;
+    let mut data: Option<MemberRef> = None;
+    let mut s = Scanner::new(record, inner.value.start, ErrorKind::InvalidRecord);
+    s.members(|m| {
+        if decode && m.is(record, "data") {
+            data = Some(m.clone());
+            return true;
+        }
+        if !first {
+            view.push(',');
+        }
+        first = false;
+        view.push_str(&record[m.key.start..m.value.end]);
+        true
+    })?;
+    let mut payload = Payload::AsIs;
+    if let Some(d) = data {
+        if !first {
+            scratch.view.push(',');
+        }
+        scratch.view.push_str(&record[d.key.start..d.value.start]);
+        let mark = scratch.view.len();
+        payload = decode_into(record, d.value.clone(), Encoding::Base64, max_depth, scratch)?;
+        if scratch.view.len() == mark {
+            // Not decoded: keep the original token.
+            scratch.view.push_str(&record[d.value.clone()]);
+        }
+    }
+    scratch.view.push('}');
+    Ok((payload, true))
+}
+
+/// Decodes standard base64 (RFC 4648 §4; padding optional, no whitespace) into `out`.
+pub(crate) fn decode_base64(input: &[u8], out: &mut Vec<u8>) -> bool {
+    fn sextet(b: u8) -> Option<u32> {
+        Some(match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let trimmed = match input {
+        [rest @ .., b'=', b'='] => rest,
+        [rest @ .., b'='] => rest,
+        _ => input,
+    };
+    if input.len() != trimmed.len() && input.len() % 4 != 0 {
+        return false;
+    }
+    out.reserve(trimmed.len() / 4 * 3 + 2);
+    let mut chunks = trimmed.chunks_exact(4);
+    for c in &mut chunks {
+        let (Some(a), Some(b), Some(c2), Some(d)) = (sextet(c[0]), sextet(c[1]), sextet(c[2]), sextet(c[3])) else {
+            return false;
+        };
+        let n = a << 18 | b << 12 | c2 << 6 | d;
+        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    }
+    match *chunks.remainder() {
+        [] => true,
+        [a, b] => match (sextet(a), sextet(b)) {
+            (Some(a), Some(b)) if b & 0xf == 0 => {
+                out.push((a << 2 | b >> 4) as u8);
+                true
+            }
+            _ => false,
+        },
+        [a, b, c] => match (sextet(a), sextet(b), sextet(c)) {
+            (Some(a), Some(b), Some(c)) if c & 0x3 == 0 => {
+                let n = a << 18 | b << 12 | c << 6;
+                out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8]);
+                true
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        decode_base64(s.as_bytes(), &mut out).then_some(out)
+    }
+
+    #[test]
+    fn base64_decodes_padded_and_unpadded() {
+        assert_eq!(b64("").unwrap(), b"");
+        assert_eq!(b64("Zg==").unwrap(), b"f");
+        assert_eq!(b64("Zm8=").unwrap(), b"fo");
+        assert_eq!(b64("Zm9v").unwrap(), b"foo");
+        assert_eq!(b64("Zm9vYg").unwrap(), b"foob");
+        assert_eq!(b64("eyJhIjoxfQ==").unwrap(), br#"{"a":1}"#);
+        assert_eq!(b64("+/+/").unwrap(), [0xfb, 0xff, 0xbf]);
+    }
+
+    #[test]
+    fn base64_rejects_bad_input() {
+        for bad in ["Z", "Zg=", "Zm9v=", "Zm 9v", "Zm9v!", "Zh==", "=", "Zg==Zg=="] {
+            assert!(b64(bad).is_none(), "{bad}");
+        }
+    }
+
+    fn view(source: Source, record: &str) -> (Payload, String) {
+        let mut s = ViewScratch::default();
+        let (p, own) = build(source, record, true, 128, &mut s).unwrap();
+        (p, if own { s.view } else { record.to_string() })
+    }
+
+    #[test]
+    fn sqs_body_is_parsed_when_json() {
+        let (p, v) = view(Source::Sqs, r#"{"messageId":"1","body":"{\"a\": [1, \"x\"]}","x":1}"#);
+        assert_eq!(p, Payload::Json);
+        assert_eq!(v, r#"{"messageId":"1","body":{"a": [1, "x"]},"x":1}"#);
+        let (p, v) = view(Source::Sqs, r#"{"body":"hello {"}"#);
+        assert_eq!((p, v.as_str()), (Payload::Plain, r#"{"body":"hello {"}"#));
+        let (p, _) = view(Source::Sqs, r#"{"body":"   "}"#);
+        assert_eq!(p, Payload::Plain);
+        let (p, _) = view(Source::Sqs, r#"{"messageId":"1"}"#);
+        assert_eq!(p, Payload::AsIs);
+    }
+
+    #[test]
+    fn kafka_value_is_decoded() {
+        let (p, v) = view(Source::Kafka, r#"{"topic":"t","value":"eyJhIjoxfQ=="}"#);
+        assert_eq!((p, v.as_str()), (Payload::Json, r#"{"topic":"t","value":{"a":1}}"#));
+        let (p, v) = view(Source::Kafka, r#"{"value":"aGkgIiB0aGVyZQ=="}"#);
+        assert_eq!((p, v.as_str()), (Payload::Plain, r#"{"value":"hi \" there"}"#));
+        let (p, _) = view(Source::Kafka, r#"{"value":"//79"}"#);
+        assert_eq!(p, Payload::Undecodable);
+        let (p, _) = view(Source::Kafka, r#"{"value":"not base64!"}"#);
+        assert_eq!(p, Payload::Undecodable);
+        let (p, _) = view(Source::Kafka, r#"{"value":null}"#);
+        assert_eq!(p, Payload::AsIs);
+    }
+
+    #[test]
+    fn kinesis_is_flattened() {
+        let record = r#"{"kinesis": {"partitionKey": "pk", "data": "eyJhIjoxfQ==", "sequenceNumber": "9"}, "eventSource": "aws:kinesis"}"#;
+        let (p, v) = view(Source::Kinesis, record);
+        assert_eq!(p, Payload::Json);
+        assert_eq!(v, r#"{"eventSource": "aws:kinesis","partitionKey": "pk","sequenceNumber": "9","data": {"a":1}}"#);
+        let mut s = ViewScratch::default();
+        let (p, own) = build(Source::Kinesis, record, false, 128, &mut s).unwrap();
+        assert_eq!((p, own), (Payload::AsIs, true));
+        assert_eq!(
+            s.view,
+            r#"{"eventSource": "aws:kinesis","partitionKey": "pk","data": "eyJhIjoxfQ==","sequenceNumber": "9"}"#
+        );
+    }
+
+    #[test]
+    fn malformed_records_are_errors() {
+        let mut s = ViewScratch::default();
+        for bad in [r#"{"body": "x"#, r#"["body"]"#, r#"{"body" "x"}"#, ""] {
+            let e = build(Source::Sqs, bad, true, 128, &mut s).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidRecord, "{bad}");
+        }
+    }
+}

@@ -89,10 +89,6 @@ impl FilterCriteria {
         self.filters.is_empty()
     }
 
-    pub(crate) fn entries(&self) -> &[Entry] {
-        &self.filters
-    }
-
     /// Moves an error found in filter `index`'s pattern text into the document.
     pub(crate) fn locate(&self, index: usize, error: Error) -> Error {
         let entry = &self.filters[index];

@@ -4,6 +4,7 @@
 mod batch;
 mod criteria;
 mod filter;
+mod lint;
 mod scan;
 pub mod typed;
 mod view;
@@ -11,6 +12,7 @@ mod view;
 pub use batch::{BatchOutcome, BatchScratch, DropReason, Dropped};
 pub use criteria::FilterCriteria;
 pub use filter::{Filter, FilterBuilder, Mismatch, Scratch, Sift, Verdict, DEFAULT_MAX_FILTERS, MAX_FILTERS};
+pub use lint::{DataFormat, Lint, LintOptions, StreamViewType};
 pub use view::Payload;
 
 /// The kind of event source whose records a filter sees. Each source has one *data property* that

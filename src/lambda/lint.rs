@@ -1,0 +1,475 @@
+//! Lints: filters that are valid but can never do what their author meant (SPEC §4.4, §5.4).
+//! Warnings, not errors: Lambda accepts these filters.
+
+use std::fmt;
+
+use super::filter::Filter;
+use super::Source;
+use crate::compile::ir::{Branch, Compiled, Matcher};
+use crate::error::{line_column, Span};
+use crate::syntax::ast::{AnythingBut, Condition, FieldValue, Member, Object, Test};
+
+/// A warning about one filter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Lint {
+    /// A stable code, e.g. `numeric-on-dynamodb-number`.
+    pub code: &'static str,
+    /// The filter's index in the criteria.
+    pub filter: usize,
+    /// The byte span in the criteria document (in the pattern text for filters built from
+    /// patterns).
+    pub span: Span,
+    /// 1-based line of the span's start.
+    pub line: usize,
+    /// 1-based column (in characters) of the span's start.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// What to write instead.
+    pub fix: String,
+}
+
+impl fmt::Display for Lint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "warning[{}]: filter {}: {}:{}: {}", self.code, self.filter, self.line, self.column, self.message)?;
+        if !self.fix.is_empty() {
+            write!(f, "\n  = fix: {}", self.fix)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a DynamoDB stream carries in its records (`StreamViewType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StreamViewType {
+    /// Only `Keys`.
+    KeysOnly,
+    /// `Keys` and `NewImage`.
+    NewImage,
+    /// `Keys` and `OldImage`.
+    OldImage,
+    /// `Keys`, `NewImage` (not on REMOVE) and `OldImage` (not on INSERT).
+    NewAndOldImages,
+}
+
+impl std::str::FromStr for StreamViewType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<StreamViewType, String> {
+        match s {
+            "KEYS_ONLY" => Ok(StreamViewType::KeysOnly),
+            "NEW_IMAGE" => Ok(StreamViewType::NewImage),
+            "OLD_IMAGE" => Ok(StreamViewType::OldImage),
+            "NEW_AND_OLD_IMAGES" => Ok(StreamViewType::NewAndOldImages),
+            _ => Err(format!("unknown stream view type {s:?}: KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES")),
+        }
+    }
+}
+
+/// What the payloads (data property) of a source are known to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DataFormat {
+    /// JSON documents.
+    Json,
+    /// Plain text (or binary): never JSON.
+    Text,
+}
+
+/// What the linter may assume about the records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LintOptions {
+    /// The DynamoDB stream's view type, when known.
+    pub stream_view_type: Option<StreamViewType>,
+    /// The format of the payloads, when known.
+    pub data_format: Option<DataFormat>,
+}
+
+impl LintOptions {
+    /// Declares the DynamoDB stream view type.
+    pub fn stream_view_type(mut self, t: StreamViewType) -> Self {
+        self.stream_view_type = Some(t);
+        self
+    }
+
+    /// Declares the payload format.
+    pub fn data_format(mut self, f: DataFormat) -> Self {
+        self.data_format = Some(f);
+        self
+    }
+}
+
+/// Fields that the Lambda poller adds to records: ESM filters on them may never match (SPEC §4.4).
+const POLLER_FIELDS: [&str; 6] =
+    ["awsRegion", "eventSource", "eventSourceARN", "eventVersion", "invokeIdentityArn", "eventSourceKey"];
+
+/// DynamoDB attribute-value type keys (SPEC §5.2).
+const TYPE_KEYS: [&str; 10] = ["S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"];
+
+impl Filter {
+    /// The warnings for this filter, assuming nothing about the records.
+    ///
+    /// ```
+    /// use eventsift::lambda::Filter;
+    /// use eventsift::Source;
+    ///
+    /// let f = Filter::new(
+    ///     r#"{"Filters": [{"Pattern": "{\"dynamodb\": {\"NewImage\": {\"status\": [\"done\"]}}}"}]}"#,
+    ///     Source::DynamoDb,
+    /// )?;
+    /// let lints = f.lints();
+    /// assert_eq!(lints[0].code, "missing-type-key");
+    /// assert_eq!(lints[0].fix, r#"{"status": {"S": ["done"]}}"#);
+    /// # Ok::<(), eventsift::Error>(())
+    /// ```
+    pub fn lints(&self) -> Vec<Lint> {
+        self.lints_with(&LintOptions::default())
+    }
+
+    /// The warnings for this filter, given what is known about the records.
+    pub fn lints_with(&self, options: &LintOptions) -> Vec<Lint> {
+        let mut out = Vec::new();
+        for (i, pattern) in self.patterns().iter().enumerate() {
+            let mut cx = Cx { filter: self, index: i, source: self.source(), text: pattern.source(), out: Vec::new() };
+            cx.object(pattern.ast(), "");
+            cx.branches(pattern.ast(), pattern.compiled(), options);
+            out.extend(cx.out);
+        }
+        out
+    }
+}
+
+struct Cx<'a> {
+    filter: &'a Filter,
+    index: usize,
+    source: Source,
+    text: &'a str,
+    out: Vec<Lint>,
+}
+
+impl Cx<'_> {
+    fn push(&mut self, code: &'static str, span: Span, message: String, fix: String) {
+        let criteria = self.filter.criteria();
+        let span =
+            Span::new(criteria.document_offset(self.index, span.start), criteria.document_offset(self.index, span.end));
+        let document = if criteria.document().is_empty() { self.text } else { criteria.document() };
+        let (line, column) = line_column(document, span.start);
+        let lint = Lint { code, filter: self.index, span, line, column, message, fix };
+        if !self.out.contains(&lint) {
+            self.out.push(lint);
+        }
+    }
+
+    fn object(&mut self, object: &Object, prefix: &str) {
+        for m in &object.members {
+            match m {
+                Member::Field { key, key_span, value } => {
+                    let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                    match value {
+                        FieldValue::Object(inner) => self.object(inner, &path),
+                        FieldValue::Leaf { conditions, span } => self.leaf(&path, *key_span, *span, conditions),
+                    }
+                }
+                Member::Or { branches, .. } => {
+                    for b in branches {
+                        self.object(b, prefix);
+                    }
+                }
+            }
+        }
+    }
+
+    fn leaf(&mut self, path: &str, key_span: Span, leaf_span: Span, conditions: &[Condition]) {
+        let segments: Vec<&str> = path.split('.').collect();
+        if segments.len() == 1 && POLLER_FIELDS.contains(&segments[0])
+            || (self.source != Source::DynamoDb
+                && matches!(segments[0], "eventID" | "eventName")
+                && segments.len() == 1)
+        {
+            self.push(
+                "poller-field",
+                key_span,
+                format!(
+                    "\"{path}\" is added by the Lambda poller: event-source-mapping filters are not documented to see it \
+                     and may never match it"
+                ),
+                "filter on the record's own fields (its data property or source metadata) instead".into(),
+            );
+        }
+        if self.source == Source::DynamoDb && segments.len() >= 3 && segments[0] == "dynamodb" {
+            if let "NewImage" | "OldImage" | "Keys" = segments[1] {
+                self.attribute(&segments[2..], path, key_span, leaf_span, conditions);
+            }
+        }
+    }
+
+    /// `rest`: the path below `NewImage`/`OldImage`/`Keys`, starting with an attribute name.
+    fn attribute(&mut self, rest: &[&str], path: &str, key_span: Span, leaf_span: Span, conditions: &[Condition]) {
+        // Alternate attribute name, type key; `M` leads to a name again, `L` to a type key again; a
+        // scalar type key ends the walk.
+        let mut need_type = false;
+        let mut last_type = "";
+        for (i, &seg) in rest.iter().enumerate() {
+            if !need_type {
+                need_type = true;
+                continue;
+            }
+            if !TYPE_KEYS.contains(&seg) {
+                self.push(
+                    "unknown-type-key",
+                    key_span,
+                    format!("\"{seg}\" in \"{path}\" is not a DynamoDB attribute type, so this never matches"),
+                    format!("use one of {}", TYPE_KEYS.join(", ")),
+                );
+                return;
+            }
+            last_type = seg;
+            match seg {
+                "M" => need_type = false,
+                "L" => {}
+                _ if i + 1 < rest.len() => return, // below a scalar: not DynamoDB's shape, not ours to judge
+                _ => {}
+            }
+        }
+        let done = need_type && !matches!(last_type, "" | "M" | "L") && rest.len() > 1;
+        if !done {
+            // The leaf sits on an attribute (or map/list) object, not on a typed value.
+            let attr = rest.last().copied().unwrap_or_default();
+            let leaf_text = &self.text[leaf_span.range()];
+            let only_absent = conditions.iter().all(|c| matches!(c.test, Test::Exists(false)));
+            if only_absent {
+                self.push(
+                    "exists-false-on-attribute",
+                    key_span,
+                    format!(
+                        "exists: false on \"{path}\" is always true: the attribute is an object (its value sits under a \
+                         type key), never a leaf"
+                    ),
+                    format!("{{\"{attr}\": {{\"S\": {leaf_text}}}}} (the attribute's type key)"),
+                );
+            } else {
+                self.push(
+                    "missing-type-key",
+                    key_span,
+                    format!(
+                        "\"{path}\" is a DynamoDB attribute, an object like {{\"S\": \"...\"}}: a condition on it without \
+                         its type key never matches"
+                    ),
+                    format!("{{\"{attr}\": {{\"S\": {leaf_text}}}}}"),
+                );
+            }
+            return;
+        }
+        if last_type == "N" || last_type == "NS" {
+            for c in conditions {
+                let numeric = match &c.test {
+                    Test::Numeric(_) => Some("a numeric range"),
+                    Test::Number(_) => Some("a number literal"),
+                    Test::AnythingBut(AnythingBut::Numbers(_)) => Some("anything-but with numbers"),
+                    _ => None,
+                };
+                if let Some(what) = numeric {
+                    let text = &self.text[c.span.range()];
+                    self.push(
+                        "numeric-on-dynamodb-number",
+                        c.span,
+                        format!(
+                            "{what} ({text}) under \"{path}\": DynamoDB numbers are strings in stream records, so it never \
+                             matches (a numeric condition never does, FLAG-19)"
+                        ),
+                        "match the number's text, e.g. {\"N\": [\"42\"]}, or a prefix".into(),
+                    );
+                }
+            }
+        }
+    }
+
+    /// Lints that need the branch structure: images absent by event name or stream view type,
+    /// payload format mismatches.
+    fn branches(&mut self, ast: &Object, compiled: &Compiled, options: &LintOptions) {
+        for b in &compiled.branches {
+            if self.source == Source::DynamoDb {
+                self.images(ast, compiled, b, options);
+            }
+            if let (Some(key), true) = (
+                self.source.data_key(),
+                matches!(self.source, Source::Sqs | Source::Kafka | Source::Mq | Source::Kinesis),
+            ) {
+                let inside = |b: &Branch, json: bool| {
+                    b.fields.iter().any(|f| {
+                        let p = &*compiled.paths[f.path];
+                        p.strip_prefix(key).is_some_and(|r| if json { r.starts_with('.') } else { r.is_empty() })
+                    })
+                };
+                let (uses_json, uses_text) = (inside(b, true), inside(b, false));
+                let prefix = format!("{key}.");
+                if uses_json && uses_text {
+                    let span = find(ast, "", &|p| p == key).unwrap_or(ast.span);
+                    self.push(
+                        "data-json-and-text",
+                        span,
+                        format!("this filter treats \"{key}\" both as a plain string and as JSON: it never matches"),
+                        format!("use separate filters for text and JSON payloads"),
+                    );
+                }
+                match options.data_format {
+                    Some(DataFormat::Text) if uses_json => {
+                        let span = find(ast, "", &|p| p.starts_with(&prefix)).unwrap_or(ast.span);
+                        self.push(
+                            "data-pattern-on-text",
+                            span,
+                            format!("the payloads are declared plain text, but this filter addresses fields inside \"{key}\": it never matches"),
+                            format!("match the text itself: {{\"{key}\": [{{\"prefix\": \"...\"}}]}}"),
+                        );
+                    }
+                    Some(DataFormat::Json) if uses_text => {
+                        let span = find(ast, "", &|p| p == key).unwrap_or(ast.span);
+                        self.push(
+                            "text-pattern-on-json",
+                            span,
+                            format!("the payloads are declared JSON, but this filter matches \"{key}\" as a plain string: it never matches"),
+                            format!("address a field inside it: {{\"{key}\": {{\"field\": [...]}}}}"),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn images(&mut self, ast: &Object, compiled: &Compiled, b: &Branch, options: &LintOptions) {
+        let names = event_names(compiled, b);
+        for (image, missing_on, allowed) in [
+            ("OldImage", "INSERT", [StreamViewType::OldImage, StreamViewType::NewAndOldImages]),
+            ("NewImage", "REMOVE", [StreamViewType::NewImage, StreamViewType::NewAndOldImages]),
+        ] {
+            let prefix = format!("dynamodb.{image}");
+            let required = b.fields.iter().any(|f| {
+                let p = &*compiled.paths[f.path];
+                (p == prefix || p.starts_with(&format!("{prefix}."))) && !f.absent_ok
+            });
+            if !required {
+                continue;
+            }
+            let span = find(ast, "", &|p| p.starts_with(&prefix)).unwrap_or(ast.span);
+            if let Some(names) = &names {
+                if !names.is_empty() && names.iter().all(|n| n == missing_on) {
+                    self.push(
+                        "image-absent-for-event",
+                        span,
+                        format!("{missing_on} records carry no {image}: a condition on it never matches with eventName {missing_on}"),
+                        format!("use {} for {missing_on} records", if image == "OldImage" { "NewImage" } else { "OldImage" }),
+                    );
+                }
+            }
+            if let Some(view) = options.stream_view_type {
+                if !allowed.contains(&view) {
+                    self.push(
+                        "image-absent-for-stream",
+                        span,
+                        format!(
+                            "the stream's view type is {view:?}, whose records carry no {image}: this never matches"
+                        ),
+                        "change the stream view type (NEW_AND_OLD_IMAGES carries both images) or filter on Keys".into(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The exact `eventName` values a branch requires, if it requires any.
+fn event_names(compiled: &Compiled, b: &Branch) -> Option<Vec<String>> {
+    let f = b.fields.iter().find(|f| &*compiled.paths[f.path] == "eventName" && !f.absent_ok)?;
+    f.matchers
+        .iter()
+        .map(|m| match m {
+            Matcher::String(s) => Some(s.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The key span of the first field whose path satisfies `want`.
+fn find(object: &Object, prefix: &str, want: &dyn Fn(&str) -> bool) -> Option<Span> {
+    for m in &object.members {
+        match m {
+            Member::Field { key, key_span, value } => {
+                let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                if want(&path) {
+                    return Some(*key_span);
+                }
+                if let FieldValue::Object(inner) = value {
+                    if let Some(s) = find(inner, &path, want) {
+                        return Some(s);
+                    }
+                }
+            }
+            Member::Or { branches, .. } => {
+                if let Some(s) = branches.iter().find_map(|b| find(b, prefix, want)) {
+                    return Some(s);
+                }
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lints(source: Source, pattern: &str, options: LintOptions) -> Vec<(&'static str, String)> {
+        let doc = format!("{{\"Filters\": [{{\"Pattern\": {}}}]}}", serde_json::json!(pattern));
+        let f = Filter::new(&doc, source).unwrap();
+        f.lints_with(&options).into_iter().map(|l| (l.code, doc[l.span.range()].to_string())).collect()
+    }
+
+    fn codes(source: Source, pattern: &str) -> Vec<&'static str> {
+        lints(source, pattern, LintOptions::default()).into_iter().map(|(c, _)| c).collect()
+    }
+
+    #[test]
+    fn dynamodb_lints() {
+        let d = Source::DynamoDb;
+        assert_eq!(
+            codes(d, r#"{"dynamodb": {"NewImage": {"qty": {"N": [{"numeric": [">", 1]}]}}}}"#),
+            ["numeric-on-dynamodb-number"]
+        );
+        assert_eq!(codes(d, r#"{"dynamodb": {"NewImage": {"qty": {"N": [5]}}}}"#), ["numeric-on-dynamodb-number"]);
+        assert_eq!(codes(d, r#"{"dynamodb": {"NewImage": {"qty": {"N": ["5"]}}}}"#), Vec::<&str>::new());
+        assert_eq!(codes(d, r#"{"dynamodb": {"Keys": {"id": ["x"]}}}"#), ["missing-type-key"]);
+        assert_eq!(
+            codes(d, r#"{"dynamodb": {"NewImage": {"a": [{"exists": false}]}}}"#),
+            ["exists-false-on-attribute"]
+        );
+        assert_eq!(codes(d, r#"{"dynamodb": {"NewImage": {"a": {"S": [{"exists": false}]}}}}"#), Vec::<&str>::new());
+        assert_eq!(codes(d, r#"{"dynamodb": {"NewImage": {"a": {"M": {"b": {"S": ["x"]}}}}}}"#), Vec::<&str>::new());
+        assert_eq!(codes(d, r#"{"dynamodb": {"NewImage": {"a": {"M": {"b": ["x"]}}}}}"#), ["missing-type-key"]);
+        assert_eq!(codes(d, r#"{"dynamodb": {"NewImage": {"a": {"L": {"S": ["x"]}}}}}"#), Vec::<&str>::new());
+        assert_eq!(codes(d, r#"{"dynamodb": {"NewImage": {"a": {"s": ["x"]}}}}"#), ["unknown-type-key"]);
+        assert_eq!(
+            codes(d, r#"{"eventName": ["INSERT"], "dynamodb": {"OldImage": {"a": {"S": ["x"]}}}}"#),
+            ["image-absent-for-event"]
+        );
+        assert_eq!(
+            codes(d, r#"{"eventName": ["INSERT", "MODIFY"], "dynamodb": {"OldImage": {"a": {"S": ["x"]}}}}"#),
+            Vec::<&str>::new()
+        );
+        let keys_only = LintOptions::default().stream_view_type(StreamViewType::NewImage);
+        let found = lints(d, r#"{"dynamodb": {"OldImage": {"a": {"S": ["x"]}}}}"#, keys_only);
+        assert_eq!(found, [("image-absent-for-stream", "\\\"OldImage\\\"".to_string())]);
+        assert_eq!(codes(d, r#"{"eventSourceARN": ["arn"], "eventName": ["INSERT"]}"#), ["poller-field"]);
+    }
+
+    #[test]
+    fn payload_lints() {
+        assert_eq!(codes(Source::Sqs, r#"{"body": ["x"], "body.a": ["y"]}"#), ["data-json-and-text"]);
+        let text = LintOptions::default().data_format(DataFormat::Text);
+        assert_eq!(lints(Source::Kafka, r#"{"value": {"a": ["x"]}}"#, text)[0].0, "data-pattern-on-text");
+        let json = LintOptions::default().data_format(DataFormat::Json);
+        assert_eq!(lints(Source::Mq, r#"{"data": [{"prefix": "x"}]}"#, json)[0].0, "text-pattern-on-json");
+        assert_eq!(codes(Source::Kinesis, r#"{"eventName": ["aws:kinesis:record"]}"#), ["poller-field"]);
+    }
+}

@@ -302,13 +302,14 @@ impl fmt::Debug for Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: ", self.inner.line, self.inner.column)?;
         if let Some(rule) = &self.inner.rule {
             write!(f, "rule {rule:?}: ")?;
         }
         if let Some(filter) = self.inner.filter {
             write!(f, "filter {filter}: ")?;
         }
-        write!(f, "{}:{}: {}", self.inner.line, self.inner.column, self.inner.reason)?;
+        f.write_str(&self.inner.reason)?;
         if f.alternate() {
             if let Some(source) = &self.inner.source {
                 render_carets(f, source, self.inner.span, self.inner.line)?;

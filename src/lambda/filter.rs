@@ -487,7 +487,7 @@ mod tests {
         assert_eq!(e.filter_index(), Some(1));
         assert_eq!((e.line(), e.column()), (3, 32));
         assert_eq!(&doc[e.span().range()], "[]");
-        assert!(e.to_string().starts_with("filter 1: 3:32: "), "{e}");
+        assert!(e.to_string().starts_with("3:32: filter 1: "), "{e}");
     }
 
     #[test]

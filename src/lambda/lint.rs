@@ -32,7 +32,7 @@ pub struct Lint {
 
 impl fmt::Display for Lint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "warning[{}]: filter {}: {}:{}: {}", self.code, self.filter, self.line, self.column, self.message)?;
+        write!(f, "{}:{}: warning[{}]: filter {}: {}", self.line, self.column, self.code, self.filter, self.message)?;
         if !self.fix.is_empty() {
             write!(f, "\n  = fix: {}", self.fix)?;
         }

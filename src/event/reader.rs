@@ -178,6 +178,26 @@ pub(crate) fn read(
     Ok(())
 }
 
+/// Reads the JSON object at the start of `text` into `out`, ignoring whatever follows it (a batch
+/// reads its records in place this way). Returns the offset just past the object, or `None` when
+/// the read stopped early ([`ReadMode::EarlyStop`]).
+pub(crate) fn read_prefix(
+    text: &str,
+    paths: &PathTrie,
+    max_depth: usize,
+    mode: ReadMode,
+    out: &mut Leaves,
+) -> Result<Option<usize>, Error> {
+    out.clear();
+    let mut r = Reader { text, bytes: text.as_bytes(), pos: 0, paths, max_depth, mode, stopped: false, arrays: 0, out };
+    r.ws();
+    if r.peek() != Some(b'{') {
+        return Err(r.error_here("event is not a JSON object"));
+    }
+    r.value(Target::Descend(ROOT), 1)?;
+    Ok(if r.stopped { None } else { Some(r.pos) })
+}
+
 /// Byte classes for skipping: everything but quotes and brackets is plain.
 const PLAIN: u8 = 0;
 const QUOTE: u8 = 1;

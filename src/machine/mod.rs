@@ -307,6 +307,20 @@ impl Machine {
         Ok(!scratch.hits.is_empty())
     }
 
+    /// [`is_match`](Self::is_match) on the object at the start of `text`, ignoring what follows it;
+    /// also returns the offset just past the object (`None` if the read stopped early).
+    pub(crate) fn is_match_prefix(&self, text: &str, scratch: &mut Scratch) -> Result<(bool, Option<usize>), Error> {
+        let end = reader::read_prefix(
+            text,
+            &self.inner.trie,
+            self.inner.max_event_depth,
+            self.inner.read_mode,
+            &mut scratch.leaves,
+        )?;
+        self.evaluate(text, scratch, true);
+        Ok((!scratch.hits.is_empty(), end))
+    }
+
     /// The ids of the rules that match an already-parsed event. An event that is not an object, or
     /// nests too deeply, matches nothing.
     pub fn matches_value<'m, 's>(&'m self, event: &serde_json::Value, scratch: &'s mut Scratch) -> Matches<'m, 's> {

@@ -1431,6 +1431,19 @@ impl StringValue {
 /// Conditions on a number-valued DynamoDB type key (`N`, `NS`). Numbers are strings there, so the
 /// conditions compare text (`42` renders `"42"`), and no numeric ranges are offered (AWS never
 /// matches them on `N`).
+///
+/// ```compile_fail
+/// use eventsift::lambda::typed::{dynamodb, Numeric};
+///
+/// // No `numeric` on `N`: it could never match (SPEC §5.4, FLAG-19).
+/// let _ = dynamodb().new_image("score").n().numeric(Numeric::gt(100));
+/// ```
+///
+/// ```
+/// use eventsift::lambda::typed::dynamodb;
+///
+/// assert_eq!(dynamodb().new_image("score").n().equals(42).to_json(), r#"{"dynamodb":{"NewImage":{"score":{"N":["42"]}}}}"#);
+/// ```
 #[derive(Debug)]
 #[must_use = "add a condition to get the filter back"]
 pub struct NumberValue(Field<DynamoDbFilter>);

@@ -331,6 +331,15 @@ fn dynamodb_metadata_maps_sets_and_or() {
 }
 
 #[test]
+fn attribute_names_with_dots_address_the_flattened_path() {
+    let f = dynamodb().new_image("order.id").s().equals("o-1");
+    assert_eq!(f.to_json(), r#"{"dynamodb":{"NewImage":{"order":{"id":{"S":["o-1"]}}}}}"#);
+    let p = f.build().unwrap();
+    assert!(p.matches(r#"{"dynamodb":{"NewImage":{"order.id":{"S":"o-1"}}}}"#).unwrap());
+    assert!(!p.matches(r#"{"dynamodb":{"NewImage":{"order.id":{"S":"o-2"}}}}"#).unwrap());
+}
+
+#[test]
 fn dynamodb_uses_the_lambda_dialect() {
     let f = dynamodb().new_image("AccountManager").s().prefix_ignore_case("pat");
     let err = f.build().unwrap_err();

@@ -795,12 +795,20 @@ struct Writer {
 }
 
 impl Writer {
+    /// A JSON string: `"` and `\` escaped, every control character (U+0000–U+001F) escaped,
+    /// everything else (non-ASCII included) as it is.
     fn string(&mut self, s: &str) {
+        use fmt::Write as _;
         self.out.reserve(s.len() + 2);
         self.out.push('"');
         let mut run = 0;
         for (i, c) in s.char_indices() {
-            let escape = match c {
+            if c != '"' && c != '\\' && c >= ' ' {
+                continue;
+            }
+            self.out.push_str(&s[run..i]);
+            run = i + c.len_utf8();
+            let short = match c {
                 '"' => "\\\"",
                 '\\' => "\\\\",
                 '\n' => "\\n",
@@ -808,16 +816,12 @@ impl Writer {
                 '\t' => "\\t",
                 '\u{8}' => "\\b",
                 '\u{c}' => "\\f",
-                c if c < ' ' => "",
-                _ => continue,
+                _ => {
+                    let _ = write!(self.out, "\\u{:04x}", u32::from(c));
+                    continue;
+                }
             };
-            self.out.push_str(&s[run..i]);
-            if escape.is_empty() {
-                self.out.push_str(&format!("\\u{:04x}", c as u32));
-            } else {
-                self.out.push_str(escape);
-            }
-            run = i + c.len_utf8();
+            self.out.push_str(short);
         }
         self.out.push_str(&s[run..]);
         self.out.push('"');
@@ -924,12 +928,10 @@ impl Writer {
     }
 
     fn anything_but(&mut self, but: &AnythingBut) {
-        fn items<T>(w: &mut Writer, items: &[T], list: bool, each: impl FnMut(&mut Writer, &T)) {
+        /// One value alone, unless the caller asked for a list.
+        fn items<T>(w: &mut Writer, items: &[T], list: bool, mut each: impl FnMut(&mut Writer, &T)) {
             match items {
-                [one] if !list => {
-                    let mut each = each;
-                    each(w, one);
-                }
+                [one] if !list => each(w, one),
                 _ => w.list(items, each),
             }
         }
@@ -1256,6 +1258,9 @@ impl DynamoDbFilter {
     }
 
     /// The key attribute `name` (`dynamodb.Keys.<name>`).
+    ///
+    /// Like every path here, a name with dots renders as nested objects: AWS joins paths with dots,
+    /// so `{"a":{"b":…}}` is the path of an attribute named `a.b` (SPEC §1.3).
     pub fn keys(self, name: &str) -> Attribute {
         self.attribute("Keys", name)
     }

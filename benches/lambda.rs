@@ -21,8 +21,8 @@ fn dynamodb_record(i: u64) -> String {
     let carrier = ["DHL Express", "UPS", "FedEx", "DHL Parcel"][(i % 4) as usize];
     let region = ["eu-west-1", "us-east-1", "eu-central-1", "ap-south-1", "us-west-2"][(i % 5) as usize];
     let tier = ["gold", "silver", "Gold", "bronze", "GOLD", "basic", "platinum"][(i % 7) as usize];
-    let priority = i % 11 == 0;
-    let ttl = if name == "REMOVE" && i % 3 == 0 {
+    let priority = i.is_multiple_of(11);
+    let ttl = if name == "REMOVE" && i.is_multiple_of(3) {
         r#","userIdentity":{"type":"Service","principalId":"dynamodb.amazonaws.com"}"#
     } else {
         ""

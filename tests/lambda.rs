@@ -206,3 +206,44 @@ fn lambda_conformance() {
     );
     eprintln!("{run} Lambda cases passed");
 }
+
+/// The same record cases through the typed records of `aws_lambda_events` (DynamoDB, Kinesis,
+/// SQS): deserialised, then filtered without re-serialisation.
+#[cfg(feature = "aws_lambda_events")]
+#[test]
+fn lambda_conformance_typed_records() {
+    use aws_lambda_events::event::{dynamodb, kinesis, sqs};
+
+    fn typed<R: eventsift::lambda::LambdaRecord + serde::de::DeserializeOwned>(
+        filter: &Filter,
+        record: &str,
+    ) -> Option<Result<bool, eventsift::Error>> {
+        let r: R = serde_json::from_str(record).ok()?;
+        Some(filter.matches_record(&r))
+    }
+
+    let mut failures = String::new();
+    let (mut run, mut skipped) = (0, 0);
+    for (_, case) in load() {
+        let (Some(record), Some(keep)) = (&case.record, case.keep) else { continue };
+        let source: Source = case.source.parse().unwrap();
+        let filter = Filter::new(&case.criteria, source).unwrap();
+        let got = match source {
+            Source::DynamoDb => typed::<dynamodb::EventRecord>(&filter, record.get()),
+            Source::Kinesis => typed::<kinesis::KinesisEventRecord>(&filter, record.get()),
+            Source::Sqs => typed::<sqs::SqsMessage>(&filter, record.get()),
+            _ => continue,
+        };
+        match got {
+            None => skipped += 1,
+            Some(Ok(v)) if v == keep => run += 1,
+            Some(other) => {
+                run += 1;
+                let _ = writeln!(failures, "- {}: typed record gave {other:?}, expected {keep}", case.name);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "typed-record failures:\n{failures}");
+    assert!(run >= 40, "only {run} typed records ({skipped} did not deserialise)");
+    eprintln!("{run} typed records passed, {skipped} did not deserialise into aws_lambda_events types");
+}

@@ -310,7 +310,7 @@ impl Cx<'_> {
                         "data-json-and-text",
                         span,
                         format!("this filter treats \"{key}\" both as a plain string and as JSON: it never matches"),
-                        format!("use separate filters for text and JSON payloads"),
+                        "use separate filters for text and JSON payloads".to_string(),
                     );
                 }
                 match options.data_format {

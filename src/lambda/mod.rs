@@ -3,6 +3,8 @@
 
 mod batch;
 mod criteria;
+#[cfg(feature = "aws_lambda_events")]
+mod events;
 mod filter;
 mod lint;
 mod scan;
@@ -11,6 +13,8 @@ mod view;
 
 pub use batch::{BatchOutcome, BatchScratch, DropReason, Dropped};
 pub use criteria::FilterCriteria;
+#[cfg(feature = "aws_lambda_events")]
+pub use events::LambdaRecord;
 pub use filter::{Filter, FilterBuilder, Mismatch, Scratch, Sift, Verdict, DEFAULT_MAX_FILTERS, MAX_FILTERS};
 pub use lint::{DataFormat, Lint, LintOptions, StreamViewType};
 pub use view::Payload;

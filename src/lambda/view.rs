@@ -245,7 +245,7 @@ pub(crate) fn decode_base64(input: &[u8], out: &mut Vec<u8>) -> bool {
         [rest @ .., b'='] => rest,
         _ => input,
     };
-    if input.len() != trimmed.len() && input.len() % 4 != 0 {
+    if input.len() != trimmed.len() && !input.len().is_multiple_of(4) {
         return false;
     }
     out.reserve(trimmed.len() / 4 * 3 + 2);

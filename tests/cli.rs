@@ -92,3 +92,88 @@ fn match_with_an_invalid_pattern_exits_1() {
     let missing = bin().arg("match").arg(example("ec2-running-large.json")).arg("/nonexistent").output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn filter_a_bundled_dynamodb_batch() {
+    let out = bin()
+        .args(["filter", "--source", "dynamodb", "--criteria"])
+        .arg(example("dynamodb-criteria.json"))
+        .arg(example("dynamodb-batch.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let event: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = event["Records"].as_array().unwrap().iter().map(|r| r["eventName"].as_str().unwrap()).collect();
+    assert_eq!(names, ["INSERT", "MODIFY", "REMOVE", "INSERT", "MODIFY", "INSERT", "REMOVE"]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.ends_with("kept 7, dropped 5\n"), "{stderr}");
+    assert!(stderr.contains("dropped: record 1 (c4ca4238a0b923820dcc509a6f758492): no filter matched"), "{stderr}");
+}
+
+#[test]
+fn filter_json_lines_of_records() {
+    let criteria = temp_file("sqs-criteria.json", r#"{"Filters": [{"Pattern": "{\"body\": {\"code\": [\"B\"]}}"}]}"#);
+    let mut child = bin()
+        .args(["filter", "--source", "sqs", "--criteria"])
+        .arg(&criteria)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = concat!(
+        r#"{"messageId": "1", "body": "{\"code\": \"B\"}"}"#,
+        "\n",
+        r#"{"messageId": "2", "body": "{\"code\": \"A\"}"}"#,
+        "\n\n",
+        r#"{"messageId": "3", "body": "code B"}"#,
+        "\n",
+        "not json\n",
+        r#"{"messageId": "5", "body": "{\"code\": [\"B\", \"C\"]}"}"#,
+        "\n"
+    );
+    child.stdin.take().unwrap().write_all(lines.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let kept: Vec<&str> = stdout.lines().collect();
+    assert_eq!(kept, [lines.lines().next().unwrap(), lines.lines().nth(5).unwrap()]);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("dropped: line 5: invalid record"), "{stderr}");
+    assert!(stderr.ends_with("kept 2, dropped 3\n"), "{stderr}");
+}
+
+#[test]
+fn filter_usage_and_criteria_errors() {
+    let criteria = temp_file("bad-criteria.json", "{\"Filters\": [{\"Pattern\": \"{\\\"a\\\": []}\"}]}");
+    assert_eq!(bin().args(["filter", "--source", "sqs"]).status().unwrap().code(), Some(2));
+    assert_eq!(bin().args(["filter", "--criteria"]).arg(&criteria).status().unwrap().code(), Some(2));
+    assert_eq!(bin().args(["filter", "--source", "nope", "--criteria"]).arg(&criteria).status().unwrap().code(), Some(2));
+    let out = bin().args(["filter", "--source", "sqs", "--criteria"]).arg(&criteria).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(":1:35: filter 0: Empty arrays are not allowed"), "{stderr}");
+    // A broken batch is an error, not an empty result.
+    let good = temp_file("good-criteria.json", r#"{"Filters": [{"Pattern": "{\"a\": [1]}"}]}"#);
+    let broken = temp_file("broken-batch.json", r#"{"Records": [{"a": 1}"#);
+    let out = bin().args(["filter", "--batch", "--source", "raw", "--criteria"]).arg(&good).arg(&broken).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn check_lints_filter_criteria() {
+    let criteria = temp_file(
+        "lint-criteria.json",
+        "{\"Filters\": [\n  {\"Pattern\": \"{\\\"dynamodb\\\": {\\\"NewImage\\\": {\\\"qty\\\": {\\\"N\\\": [{\\\"numeric\\\": [\\\">\\\", 5]}]}}}}\"}\n]}",
+    );
+    let out = bin().args(["check", "--source", "dynamodb"]).arg(&criteria).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains(":2:65: warning[numeric-on-dynamodb-number]: filter 0:"), "{stderr}");
+    assert!(stderr.contains("= fix:"), "{stderr}");
+    let denied = bin().args(["check", "--deny-warnings"]).arg(&criteria).output().unwrap();
+    assert_eq!(denied.status.code(), Some(1));
+    let clean = bin().arg("check").arg(example("dynamodb-criteria.json")).output().unwrap();
+    assert_eq!(clean.status.code(), Some(0));
+    assert!(clean.stderr.is_empty(), "{}", String::from_utf8_lossy(&clean.stderr));
+}

@@ -341,11 +341,18 @@ fn record_id(source: Source, record: &str) -> Option<String> {
     s.start();
     let mut fields: [Option<Range<usize>>; 6] = Default::default();
     const KEYS: [&str; 6] = ["eventID", "messageId", "messageID", "topic", "partition", "offset"];
+    // Stop reading as soon as the source's own id field is found (usually the first field).
+    let wanted: &[usize] = match source {
+        Source::Kafka => &[3, 4, 5],
+        Source::Sqs => &[1],
+        Source::Mq => &[2],
+        _ => &[0],
+    };
     let _ = s.members(|m| {
         if let Some(i) = KEYS.iter().position(|k| m.is(record, k)) {
             fields[i] = Some(m.value.clone());
         }
-        true
+        !wanted.iter().all(|&i| fields[i].is_some())
     });
     let text = |i: usize| -> Option<String> {
         let r = fields[i].clone()?;

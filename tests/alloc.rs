@@ -115,3 +115,68 @@ fn steady_state_single_pattern_matching_allocates_nothing() {
         assert_eq!(allocations, 0, "{text}: {allocations} allocations");
     }
 }
+
+/// Lambda batch filtering in steady state: building filter views (SQS bodies unescaped, Kinesis
+/// records flattened, Kafka values base64-decoded) and copying kept records allocates nothing
+/// beyond the reused buffers; a dropped record costs only its id.
+#[test]
+fn steady_state_batch_filtering_allocates_only_for_dropped_ids() {
+    use eventsift::lambda::{BatchOutcome, BatchScratch, Filter};
+    use eventsift::Source;
+
+    fn criteria(pattern: &str) -> String {
+        format!("{{\"Filters\": [{{\"Pattern\": {}}}]}}", serde_json::json!(pattern))
+    }
+    let b64 = |s: &str| {
+        const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in s.as_bytes().chunks(3) {
+            let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
+            for i in 0..4 {
+                out.push(if i <= c.len() { A[(n >> (18 - 6 * i) & 63) as usize] as char } else { '=' });
+            }
+        }
+        out
+    };
+    let cases: Vec<(Source, &str, String)> = vec![
+        (
+            Source::DynamoDb,
+            r#"{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"s": {"S": [{"prefix": "ok"}]}}}}"#,
+            (0..50)
+                .map(|i| format!(r#"{{"eventID": "{i}", "eventName": "{}", "dynamodb": {{"NewImage": {{"s": {{"S": "ok{i}"}}}}}}}}"#, if i % 4 == 0 { "REMOVE" } else { "INSERT" }))
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        (
+            Source::Sqs,
+            r#"{"body": {"code": ["B"]}}"#,
+            (0..50)
+                .map(|i| format!(r#"{{"messageId": "{i}", "body": "{{\"code\": \"{}\", \"n\": {i}}}"}}"#, if i % 4 == 0 { "A" } else { "B" }))
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        (
+            Source::Kinesis,
+            r#"{"partitionKey": ["pk"], "data": {"code": ["B"]}}"#,
+            (0..50)
+                .map(|i| {
+                    let data = b64(&format!(r#"{{"code": "{}"}}"#, if i % 4 == 0 { "A" } else { "B" }));
+                    format!(r#"{{"eventID": "{i}", "kinesis": {{"partitionKey": "pk", "data": "{data}"}}}}"#)
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+    ];
+    for (source, pattern, records) in cases {
+        let filter = Filter::new(&criteria(pattern), source).unwrap();
+        let event = format!("{{\"Records\": [{records}]}}");
+        let mut scratch = BatchScratch::default();
+        let mut out = BatchOutcome::default();
+        filter.filter_batch_into(&event, &mut scratch, &mut out).unwrap();
+        filter.filter_batch_into(&event, &mut scratch, &mut out).unwrap();
+        assert_eq!((out.kept, out.dropped.len()), (37, 13), "{source}");
+        let allocations = count_during(|| filter.filter_batch_into(&event, &mut scratch, &mut out).unwrap());
+        // One String per dropped record's id, nothing per kept record.
+        assert_eq!(allocations, out.dropped.len(), "{source}: {allocations} allocations");
+    }
+}

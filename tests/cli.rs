@@ -103,7 +103,8 @@ fn filter_a_bundled_dynamodb_batch() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let event: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<&str> = event["Records"].as_array().unwrap().iter().map(|r| r["eventName"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        event["Records"].as_array().unwrap().iter().map(|r| r["eventName"].as_str().unwrap()).collect();
     assert_eq!(names, ["INSERT", "MODIFY", "REMOVE", "INSERT", "MODIFY", "INSERT", "REMOVE"]);
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.ends_with("kept 7, dropped 5\n"), "{stderr}");
@@ -148,7 +149,10 @@ fn filter_usage_and_criteria_errors() {
     let criteria = temp_file("bad-criteria.json", "{\"Filters\": [{\"Pattern\": \"{\\\"a\\\": []}\"}]}");
     assert_eq!(bin().args(["filter", "--source", "sqs"]).status().unwrap().code(), Some(2));
     assert_eq!(bin().args(["filter", "--criteria"]).arg(&criteria).status().unwrap().code(), Some(2));
-    assert_eq!(bin().args(["filter", "--source", "nope", "--criteria"]).arg(&criteria).status().unwrap().code(), Some(2));
+    assert_eq!(
+        bin().args(["filter", "--source", "nope", "--criteria"]).arg(&criteria).status().unwrap().code(),
+        Some(2)
+    );
     let out = bin().args(["filter", "--source", "sqs", "--criteria"]).arg(&criteria).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -156,7 +160,8 @@ fn filter_usage_and_criteria_errors() {
     // A broken batch is an error, not an empty result.
     let good = temp_file("good-criteria.json", r#"{"Filters": [{"Pattern": "{\"a\": [1]}"}]}"#);
     let broken = temp_file("broken-batch.json", r#"{"Records": [{"a": 1}"#);
-    let out = bin().args(["filter", "--batch", "--source", "raw", "--criteria"]).arg(&good).arg(&broken).output().unwrap();
+    let out =
+        bin().args(["filter", "--batch", "--source", "raw", "--criteria"]).arg(&good).arg(&broken).output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
 }
 

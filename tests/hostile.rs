@@ -83,3 +83,65 @@ fn odd_numbers_escapes_and_bytes() {
     assert!(dup.matches(r#"{"a": {"b": "z", "c": "y"}}"#).unwrap());
     assert!(!dup.matches(r#"{"a": {"b": "x", "c": "y"}}"#).unwrap());
 }
+
+/// Hostile Lambda input: deep and huge records, payloads and batches. Each gives a verdict, a
+/// documented drop or a clear error, without overflowing the stack.
+#[test]
+fn hostile_lambda_records_and_batches() {
+    use eventsift::lambda::{DropReason, Filter};
+    use eventsift::{ErrorKind, Source};
+
+    let criteria = |p: &str| format!("{{\"Filters\": [{{\"Pattern\": {}}}]}}", serde_json::json!(p));
+    let sqs = Filter::new(&criteria(r#"{"body": {"a": [1]}}"#), Source::Sqs).unwrap();
+    let deep = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+
+    // A body nested 100,000 deep is not a JSON payload the filter can read (too deep): dropped.
+    let record = format!(r#"{{"messageId": "m", "body": {}}}"#, serde_json::json!(deep));
+    assert!(!sqs.matches(&record).unwrap());
+    // A record nested 100,000 deep in an unread field is skipped by counting brackets; in strict
+    // mode it is an error.
+    let record = format!(r#"{{"messageId": "m", "x": {deep}, "body": "{{\"a\": 1}}"}}"#);
+    assert!(sqs.matches(&record).unwrap());
+    let strict = Filter::builder(Source::Sqs)
+        .read_mode(eventsift::ReadMode::Strict)
+        .build(&criteria(r#"{"body": {"a": [1]}}"#))
+        .unwrap();
+    assert_eq!(strict.matches(&record).unwrap_err().kind(), ErrorKind::InvalidRecord);
+    // A batch whose records array is 100,000 deep: each record is dropped as invalid, no overflow.
+    let out = sqs.filter_batch(&format!(r#"{{"Records": [{deep}]}}"#)).unwrap();
+    assert!(matches!(out.dropped[0].reason, DropReason::Invalid(_)));
+
+    // A 10 MB body and a 10 MB base64 value.
+    let big = "x".repeat(10 << 20);
+    let record = format!(r#"{{"messageId": "m", "body": "{{\"a\": 1, \"pad\": \"{big}\"}}"}}"#);
+    assert!(sqs.matches(&record).unwrap());
+    let kafka = Filter::new(&criteria(r#"{"value": [{"prefix": "xx"}]}"#), Source::Kafka).unwrap();
+    let b64 = "eHh4".repeat((10 << 20) / 4); // "xxx" repeated
+    assert!(kafka.matches(&format!(r#"{{"topic": "t", "value": "{b64}"}}"#)).unwrap());
+    // Garbage where base64 belongs: undecodable, dropped, not an error.
+    assert!(!kafka.matches(r#"{"topic": "t", "value": "!!!\u0000not base64"}"#).unwrap());
+
+    // A million records in one batch.
+    let ddb = Filter::new(&criteria(r#"{"eventName": ["INSERT"]}"#), Source::DynamoDb).unwrap();
+    let records: Vec<&str> = (0..1_000_000)
+        .map(|i| if i % 2 == 0 { r#"{"eventName":"INSERT"}"# } else { r#"{"eventName":"REMOVE"}"# })
+        .collect();
+    let out = ddb.filter_batch(&format!(r#"{{"Records": [{}]}}"#, records.join(","))).unwrap();
+    assert_eq!((out.kept, out.dropped.len()), (500_000, 500_000));
+
+    // Criteria documents nested deep, with a BOM, NUL bytes and lone surrogates.
+    let deep_doc = format!("{{\"Filters\": {}}}", deep);
+    assert_eq!(Filter::new(&deep_doc, Source::Sqs).unwrap_err().kind(), ErrorKind::NestingTooDeep);
+    assert!(Filter::new(&format!("\u{feff}{}", criteria(r#"{"a": [1]}"#)), Source::Sqs).is_ok());
+    // A NUL decoded from the document is a raw control character in the pattern: a JSON error
+    // there; escaped once more it is a NUL in the pattern's string, which is fine.
+    let nul = Filter::new("{\"Filters\": [{\"Pattern\": \"{\\\"a\\\": [\\\"\\u0000\\\"]}\"}]}", Source::Sqs);
+    assert_eq!(nul.unwrap_err().kind(), ErrorKind::Json);
+    assert!(Filter::new("{\"Filters\": [{\"Pattern\": \"{\\\"a\\\": [\\\"\\\\u0000\\\"]}\"}]}", Source::Sqs).is_ok());
+    assert_eq!(
+        Filter::new("{\"Filters\": [{\"Pattern\": \"{\\\"a\\\": [\\\"\\ud800\\\"]}\"}]}", Source::Sqs)
+            .unwrap_err()
+            .kind(),
+        ErrorKind::Json
+    );
+}

@@ -325,3 +325,38 @@ fn truncated_patterns_never_panic() {
     println!("truncated prefixes checked: {checked}");
     assert!(checked > 10_000);
 }
+
+/// Every valid pattern of the suite printed from its AST and parsed again: the same printed text
+/// (a fixed point) and the same verdict on the case's event.
+#[test]
+fn printed_patterns_round_trip() {
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (_, case) in load() {
+        let Ok(pattern) = build(&case) else { continue };
+        let printed = pattern.ast().to_string();
+        let reparsed = match Pattern::builder().dialect(pattern.dialect()).build(&printed) {
+            Ok(p) => p,
+            Err(e) => {
+                failures.push(format!("{}: printed {printed} does not parse: {e}", case.name));
+                continue;
+            }
+        };
+        if reparsed.ast().to_string() != printed {
+            failures.push(format!("{}: {printed} prints as {}", case.name, reparsed.ast()));
+        }
+        let event = match (&case.event, &case.event_text) {
+            (Some(e), _) => e.get().to_string(),
+            (None, Some(t)) => t.clone(),
+            _ => continue,
+        };
+        if let (Ok(a), Ok(b)) = (pattern.matches(&event), reparsed.matches(&event)) {
+            if a != b {
+                failures.push(format!("{}: printed {printed} gives {b}, the original {a}", case.name));
+            }
+        }
+        checked += 1;
+    }
+    assert!(failures.is_empty(), "{} round-trip failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(checked > 1000, "only {checked} patterns checked");
+}

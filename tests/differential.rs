@@ -186,9 +186,16 @@ proptest! {
             // covered by the conformance suite.
             Err(_) => return Ok(()),
         };
+        // Print → parse round trip: the printed AST parses back to an AST that prints the same,
+        // and gives the same verdicts.
+        let printed = pattern.ast().to_string();
+        let reparsed = Pattern::new(&printed).map_err(|e| TestCaseError::fail(format!("{printed}: {e}")))?;
+        prop_assert_eq!(reparsed.ast().to_string(), printed.clone(), "round trip of {}", text);
         for e in &events {
             let event_text = e.to_string();
             let expected = reference::matches(&pattern, &event_text).expect("valid event");
+            prop_assert_eq!(reparsed.matches(&event_text).expect("valid event"), expected,
+                "reparsed pattern\npattern: {}\nprinted: {}\nevent: {}", text, printed, event_text);
             prop_assert_eq!(pattern.matches(&event_text).expect("valid event"), expected,
                 "Pattern::matches\npattern: {}\nevent: {}", text, event_text);
             prop_assert_eq!(pattern.matches_value(e), expected,

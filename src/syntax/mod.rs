@@ -5,3 +5,4 @@ pub mod ast;
 pub(crate) mod dialect;
 pub(crate) mod json;
 pub(crate) mod pattern;
+mod print;

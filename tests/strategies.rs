@@ -31,7 +31,12 @@ fn build(dialect: Dialect, text: &str) -> Pattern {
 fn check(pattern: &Pattern, event: &str, expected: bool) -> Result<(), TestCaseError> {
     let what = if expected { "match" } else { "no match" };
     let context = format!("expected {what}\npattern: {}\nevent:   {event}", pattern.source());
-    prop_assert_eq!(pattern.matches(event).map_err(|e| TestCaseError::fail(format!("{e}\n{context}")))?, expected, "Pattern::matches\n{}", context);
+    prop_assert_eq!(
+        pattern.matches(event).map_err(|e| TestCaseError::fail(format!("{e}\n{context}")))?,
+        expected,
+        "Pattern::matches\n{}",
+        context
+    );
     prop_assert_eq!(reference::matches(pattern, event).unwrap(), expected, "reference\n{}", context);
     let mut builder = Machine::builder();
     builder.add_pattern("rule", pattern.clone());
@@ -136,6 +141,10 @@ const NARROW: &[&str] = &[
     r#"{"a": ["x"], "a": ["y"], "b": {"c": ["1"]}, "b": {"d": ["2"]}}"#,
     r#"{"big": [123456789012345678], "exact": [9007199254740992]}"#,
     r#"{"dynamodb": {"NewImage": {"status": {"S": ["active"]}}, "Keys": {"pk": {"S": [{"prefix": "user#"}]}}}}"#,
+    // 1,000 combinations, all naming the same three paths.
+    r#"{"o1": {"$or": [{"v": [0]}, {"v": [1]}, {"v": [2]}, {"v": [3]}, {"v": [4]}, {"v": [5]}, {"v": [6]}, {"v": [7]}, {"v": [8]}, {"w": [9]}]},
+        "o2": {"$or": [{"v": [0]}, {"v": [1]}, {"v": [2]}, {"v": [3]}, {"v": [4]}, {"v": [5]}, {"v": [6]}, {"v": [7]}, {"v": [8]}, {"w": [9]}]},
+        "o3": {"$or": [{"v": [0]}, {"v": [1]}, {"v": [2]}, {"v": [3]}, {"v": [4]}, {"v": [5]}, {"v": [6]}, {"v": [7]}, {"v": [8]}, {"w": [9]}]}}"#,
 ];
 
 #[test]
@@ -168,7 +177,8 @@ fn unsatisfiable_and_tautological_patterns() {
 /// `EventOptions::plain()`: no arrays, no unrelated fields, nested objects only.
 #[test]
 fn plain_events() {
-    let pattern = build(Dialect::EventBridge, r#"{"detail": {"a": [{"prefix": "x"}], "b": [{"exists": false}]}, "n": [1]}"#);
+    let pattern =
+        build(Dialect::EventBridge, r#"{"detail": {"a": [{"prefix": "x"}], "b": [{"exists": false}]}, "n": [1]}"#);
     let mut runner = TestRunner::new(Config { cases: cases(100), ..Config::default() });
     let plain = try_matching_events(&pattern, &EventOptions::plain()).unwrap();
     runner
@@ -323,7 +333,9 @@ fn records_keep_the_view_and_complete_the_envelope() {
                 prop_assert!(contains(&got, &want), "{}: {}", source, record);
                 let envelope: &[&str] = match source {
                     Source::DynamoDb => &["eventID", "eventVersion", "eventSource", "awsRegion", "eventSourceARN"],
-                    Source::Kinesis => &["kinesisSchemaVersion", "partitionKey", "sequenceNumber", "eventID", "eventSourceARN"],
+                    Source::Kinesis => {
+                        &["kinesisSchemaVersion", "partitionKey", "sequenceNumber", "eventID", "eventSourceARN"]
+                    }
                     Source::Sqs => &["messageId", "receiptHandle", "md5OfBody", "attributes", "eventSourceARN"],
                     Source::Kafka => &["topic", "partition", "offset", "timestamp", "key", "headers"],
                     Source::Mq => &["messageID", "messageType", "destination", "timestamp"],

@@ -193,6 +193,17 @@ fn range_witness(r: &Range) -> Option<f64> {
     candidates.into_iter().find(|v| v.is_finite() && r.contains(*v))
 }
 
+/// `v` with as few decimals as keep it inside the range (readable numbers in failures).
+fn round_within(v: f64, r: &Range) -> f64 {
+    (0..=6)
+        .map(|digits| {
+            let scale = 10f64.powi(digits);
+            (v * scale).round() / scale
+        })
+        .find(|c| c.is_finite() && r.contains(*c))
+        .unwrap_or(v)
+}
+
 fn in_range(r: Range) -> Option<BoxedStrategy<String>> {
     let witness = range_witness(&r)?;
     Some(
@@ -205,7 +216,7 @@ fn in_range(r: Range) -> Option<BoxedStrategy<String>> {
                     (false, true) => witness - t,
                     (false, false) => t - 32.0,
                 };
-                let v = if v.is_finite() && r.contains(v) { v } else { witness };
+                let v = if v.is_finite() && r.contains(v) { round_within(v, &r) } else { witness };
                 respell(&number_text(v), style)
             })
             .boxed(),
@@ -360,7 +371,10 @@ fn complements(m: &Matcher) -> Vec<String> {
         Matcher::Null => out.extend([quote("null"), quote("")]),
         Matcher::Prefix(p) | Matcher::PrefixIgnoreCase(p) => {
             if !p.is_empty() {
-                out.extend([quote(&change_first(p)), quote(&p[..p.len() - p.chars().last().map_or(0, char::len_utf8)])]);
+                out.extend([
+                    quote(&change_first(p)),
+                    quote(&p[..p.len() - p.chars().last().map_or(0, char::len_utf8)]),
+                ]);
             }
         }
         Matcher::Suffix(p) | Matcher::SuffixIgnoreCase(p) => {
@@ -557,7 +571,12 @@ fn add_extra(root: &mut Vec<(String, Json)>, paths: &[String], which: &Index, na
 }
 
 /// Wraps some objects below the top in arrays, alone or next to an object with one unrelated field.
-fn wrap_objects(members: &mut [(String, Json)], prefix: Option<&str>, paths: &[String], wraps: &mut impl Iterator<Item = u8>) {
+fn wrap_objects(
+    members: &mut [(String, Json)],
+    prefix: Option<&str>,
+    paths: &[String],
+    wraps: &mut impl Iterator<Item = u8>,
+) {
     for (key, value) in members.iter_mut() {
         let path = join(prefix, key);
         if let Json::Object(inner) = value {
@@ -565,7 +584,8 @@ fn wrap_objects(members: &mut [(String, Json)], prefix: Option<&str>, paths: &[S
             let choice = wraps.next().unwrap_or(0);
             if choice != 0 {
                 let obj = std::mem::replace(value, Json::Array(Vec::new()));
-                let other = || Json::Object(vec![(fresh(paths, Some(&path), &[], EXTRA_NAMES[1]), Json::Raw("0".into()))]);
+                let other =
+                    || Json::Object(vec![(fresh(paths, Some(&path), &[], EXTRA_NAMES[1]), Json::Raw("0".into()))]);
                 *value = Json::Array(match choice {
                     1 => vec![obj],
                     2 => vec![other(), obj],
@@ -682,6 +702,9 @@ struct Recipe {
     shape: Shape,
 }
 
+/// The fields to violate at one path (branch, field), and a slot that violates them all.
+type Kill = (Vec<(usize, usize)>, Option<Slot>);
+
 struct NonMatchingPlan {
     plan: Plan,
     /// Per path: targeted candidate violations.
@@ -734,28 +757,36 @@ impl NonMatchingPlan {
 
     /// Chooses a field to violate in every branch and a slot for every chosen path.
     fn kills(&self, r: Option<&Recipe>) -> Option<Vec<Option<Slot>>> {
-        let mut kill: Vec<Vec<(usize, usize)>> = vec![Vec::new(); self.plan.paths.len()];
+        // Per path: the fields to violate there, and a slot (with the default choices) that does.
+        let mut kill: Vec<Kill> = vec![(Vec::new(), None); self.plan.paths.len()];
         for (bi, b) in self.plan.branches.iter().enumerate() {
             let n = b.fields.len();
             let start = r.map_or(0, |r| r.kill_from.get(bi % r.kill_from.len().max(1)).map_or(0, |i| i.index(n)));
             let order: Vec<usize> = (0..n).map(|k| (start + k) % n).collect();
-            let feasible = |fi: usize| {
-                let path = b.fields[fi].path;
-                let mut with = kill[path].clone();
-                with.push((bi, fi));
-                self.violation(path, &with, None).is_some()
+            // The slot that violates the path's fields and this one, if there is one.
+            let with = |fi: usize, kill: &[Kill]| {
+                let field = &b.fields[fi];
+                let (fields, current) = &kill[field.path];
+                if current.as_ref().is_some_and(|slot| !satisfies(field, slot)) {
+                    return current.clone();
+                }
+                let mut fields = fields.clone();
+                fields.push((bi, fi));
+                self.violation(field.path, &fields, None)
             };
             // Prefer a path that is already violated for another branch.
             let chosen = order
                 .iter()
-                .copied()
-                .filter(|&fi| !kill[b.fields[fi].path].is_empty())
-                .find(|&fi| feasible(fi))
-                .or_else(|| order.iter().copied().find(|&fi| feasible(fi)))?;
-            kill[b.fields[chosen].path].push((bi, chosen));
+                .filter(|&&fi| !kill[b.fields[fi].path].0.is_empty())
+                .chain(&order)
+                .find_map(|&fi| with(fi, &kill).map(|slot| (fi, slot)));
+            let (fi, slot) = chosen?;
+            let entry = &mut kill[b.fields[fi].path];
+            entry.0.push((bi, fi));
+            entry.1 = Some(slot);
         }
         let mut slots = vec![None; self.plan.paths.len()];
-        for (path, fields) in kill.iter().enumerate() {
+        for (path, (fields, _)) in kill.iter().enumerate() {
             if !fields.is_empty() {
                 slots[path] = Some(self.violation(path, fields, r).or_else(|| self.violation(path, fields, None))?);
             }

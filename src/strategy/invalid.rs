@@ -59,19 +59,38 @@ fn bad_condition(d: Dialect) -> BoxedStrategy<Case> {
         op("suffix", not_string(), InvalidSuffix),
         op("prefix", strs(&[r#"{"exactly": "a"}"#, r#"{"suffix": "a"}"#]), InvalidPrefix),
         op("suffix", strs(&[r#"{"exactly": "a"}"#, r#"{"prefix": "a"}"#]), InvalidSuffix),
-        op("prefix", strs(&[r#"{"equals-ignore-case": 1}"#]), unless_missing(d, Operator::PrefixIgnoreCase, InvalidPrefix)),
-        op("suffix", strs(&[r#"{"equals-ignore-case": [1]}"#]), unless_missing(d, Operator::SuffixIgnoreCase, InvalidSuffix)),
+        op(
+            "prefix",
+            strs(&[r#"{"equals-ignore-case": 1}"#]),
+            unless_missing(d, Operator::PrefixIgnoreCase, InvalidPrefix),
+        ),
+        op(
+            "suffix",
+            strs(&[r#"{"equals-ignore-case": [1]}"#]),
+            unless_missing(d, Operator::SuffixIgnoreCase, InvalidSuffix),
+        ),
         op("equals-ignore-case", not_string(), InvalidEqualsIgnoreCase),
         op("exists", strs(&["\"true\"", "1", "null", "[true]", "{}", "\"false\"", "0"]), InvalidExists),
         ab(strs(&["null", "true", "false", "{}"]), InvalidAnythingBut),
         ab(strs(&[r#"["a", null]"#, "[1, true]", r#"[{}]"#, "[[1]]", r#"["a", ["b"]]"#]), InvalidAnythingBut),
         ab(strs(&[r#"["a", 1]"#, r#"[1, "a"]"#, "[]"]), InvalidAnythingBut),
         ab(strs(&["123456789012345678", "[1, 9007199254740993]", "1e400"]), InvalidAnythingBut),
-        ab(strs(&[r#"{"numeric": [">", 1]}"#, r#"{"exists": false}"#, r#"{"cidr": "10.0.0.0/8"}"#, r#"{"x": 1}"#]), InvalidAnythingBut),
-        ab_inner("prefix", Operator::AnythingButPrefix, strs(&["\"\"", "1", "[\"a\", \"\"]", "[]", "[1]", "{\"equals-ignore-case\": \"a\"}"])),
+        ab(
+            strs(&[r#"{"numeric": [">", 1]}"#, r#"{"exists": false}"#, r#"{"cidr": "10.0.0.0/8"}"#, r#"{"x": 1}"#]),
+            InvalidAnythingBut,
+        ),
+        ab_inner(
+            "prefix",
+            Operator::AnythingButPrefix,
+            strs(&["\"\"", "1", "[\"a\", \"\"]", "[]", "[1]", "{\"equals-ignore-case\": \"a\"}"]),
+        ),
         ab_inner("suffix", Operator::AnythingButSuffix, strs(&["\"\"", "null", "[\"\"]", "{}"])),
         ab_inner("equals-ignore-case", Operator::AnythingButEqualsIgnoreCase, strs(&["1", "[null]", "[]", "true"])),
-        ab_inner("wildcard", Operator::AnythingButWildcard, strs(&["1", "[\"a\", 2]", "\"a**\"", "\"a\\\\b\"", "[\"x\\\\\"]"])),
+        ab_inner(
+            "wildcard",
+            Operator::AnythingButWildcard,
+            strs(&["1", "[\"a\", 2]", "\"a**\"", "\"a\\\\b\"", "[\"x\\\\\"]"]),
+        ),
         op("numeric", numeric_error(), InvalidNumeric),
     ];
     let cidr_kind = unless_missing(d, Operator::Cidr, InvalidCidr);
@@ -83,7 +102,10 @@ fn bad_condition(d: Dialect) -> BoxedStrategy<Case> {
         options.push(op("cidr", strs(&["\"10.0.0.0/8\""]), ErrorKind::OperatorNotInDialect));
     }
     if !d.supports(Operator::AnythingButPrefix) {
-        options.push(ab(strs(&[r#"{"prefix": "a"}"#, r#"{"suffix": ["a"]}"#, r#"{"wildcard": "a*"}"#]), ErrorKind::OperatorNotInDialect));
+        options.push(ab(
+            strs(&[r#"{"prefix": "a"}"#, r#"{"suffix": ["a"]}"#, r#"{"wildcard": "a*"}"#]),
+            ErrorKind::OperatorNotInDialect,
+        ));
     }
     if !d.supports(Operator::PrefixIgnoreCase) {
         options.push(op("prefix", strs(&[r#"{"equals-ignore-case": "a"}"#]), ErrorKind::OperatorNotInDialect));
@@ -210,7 +232,10 @@ fn bad_member(d: Dialect) -> BoxedStrategy<(PMember, ErrorKind)> {
     if d.supports(Operator::Wildcard) {
         let complex = (select(vec![":", "/", "-", "ab"]), 6usize..=8).prop_map(|(sep, stars)| {
             let w = format!("{}event-bus/*", format!("*{sep}").repeat(stars - 1));
-            (PMember::Field("arn".into(), PValue::Raw(format!(r#"[{{"wildcard": {}}}]"#, quote(&w)))), WildcardTooComplex)
+            (
+                PMember::Field("arn".into(), PValue::Raw(format!(r#"[{{"wildcard": {}}}]"#, quote(&w)))),
+                WildcardTooComplex,
+            )
         });
         options.push((1, complex.boxed()));
     }
@@ -297,8 +322,6 @@ pub(super) fn invalid(d: Dialect) -> BoxedStrategy<Case> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn complexity_case_is_too_complex() {
         for sep in [":", "/", "-", "ab"] {

@@ -47,6 +47,7 @@ pub(crate) struct PObject {
 
 #[derive(Clone, Debug)]
 pub(crate) enum PMember {
+    /// A field (its key may be `$or` only in invalid patterns).
     Field(String, PValue),
     Or(Vec<PObject>),
 }
@@ -243,7 +244,12 @@ fn anything_but(d: Dialect) -> BoxedStrategy<Cond> {
     let mut options: Vec<(u32, BoxedStrategy<Cond>)> = vec![
         (3, text().prop_map(move |s| plain(wrap(quote(&s)))).boxed()),
         (1, exact_number().prop_map(move |n| plain(wrap(n))).boxed()),
-        (2, vec(text(), 1..=3).prop_map(move |l| plain(wrap(list(&l.iter().map(|s| quote(s)).collect::<Vec<_>>())))).boxed()),
+        (
+            2,
+            vec(text(), 1..=3)
+                .prop_map(move |l| plain(wrap(list(&l.iter().map(|s| quote(s)).collect::<Vec<_>>()))))
+                .boxed(),
+        ),
         (1, vec(exact_number(), 1..=3).prop_map(move |l| plain(wrap(list(&l)))).boxed()),
     ];
     let inner = |name: &'static str, values: BoxedStrategy<(String, Vec<String>)>| {
@@ -347,6 +353,46 @@ fn object_from(fields: Vec<(String, PValue)>, or: Option<Vec<PObject>>, at: Inde
     obj
 }
 
+/// The number of `$or` combinations of `obj` when `drafts` combinations reach it (as the
+/// compiler counts them: an `$or` inside a branch adds alternatives to that branch only).
+fn combinations(obj: &PObject, drafts: usize) -> usize {
+    obj.members.iter().fold(drafts, |n, m| match m {
+        PMember::Field(_, PValue::Object(inner)) => combinations(inner, n),
+        PMember::Field(..) => n,
+        PMember::Or(branches) => branches.iter().map(|b| combinations(b, n)).fold(0, usize::saturating_add),
+    })
+}
+
+/// Replaces the first `$or` (depth first) by the members of its first branch; false when there
+/// is none.
+fn flatten_first_or(obj: &mut PObject) -> bool {
+    for i in 0..obj.members.len() {
+        match &mut obj.members[i] {
+            PMember::Or(branches) => {
+                let first = branches.swap_remove(0);
+                obj.members.splice(i..=i, first.members);
+                return true;
+            }
+            PMember::Field(_, PValue::Object(inner)) => {
+                if flatten_first_or(inner) {
+                    return true;
+                }
+            }
+            PMember::Field(..) => {}
+        }
+    }
+    false
+}
+
+/// The default limit on `$or` combinations.
+const MAX_OR_BRANCHES: usize = 1000;
+
+/// Flattens `$or`s until the pattern is within the combination limit (rarely needed).
+fn within_or_limit(mut obj: PObject) -> PObject {
+    while combinations(&obj, 1) > MAX_OR_BRANCHES && flatten_first_or(&mut obj) {}
+    obj
+}
+
 /// A pattern object of the dialect; `depth` bounds the nesting of objects and `$or`, `fields` the
 /// number of members per object.
 pub(crate) fn object(d: Dialect, depth: u32, fields: usize) -> BoxedStrategy<PObject> {
@@ -357,6 +403,6 @@ pub(crate) fn object(d: Dialect, depth: u32, fields: usize) -> BoxedStrategy<POb
     });
     let branch = vec((key(), value.clone()), 1..=2).prop_map(PObject::from_fields);
     (vec((key(), value), 1..=fields), option::weighted(0.25, vec(branch, 2..=3)), any::<Index>())
-        .prop_map(|(f, or, at)| object_from(f, or, at))
+        .prop_map(|(f, or, at)| within_or_limit(object_from(f, or, at)))
         .boxed()
 }

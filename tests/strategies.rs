@@ -4,7 +4,9 @@
 //! and Lambda records decode back to their filter view.
 #![cfg(feature = "proptest")]
 
-use eventsift::strategy::records::{matching_records, non_matching_records, records};
+use eventsift::strategy::records::{
+    accepted_records, dropped_records, matching_records, non_matching_records, records,
+};
 use eventsift::strategy::{
     invalid_patterns_in, matching_events, non_matching_events, patterns, patterns_in, try_matching_events,
     try_non_matching_events, EventOptions,
@@ -382,6 +384,37 @@ fn envelope_fields_respect_the_pattern() {
             .run(&matching_records(&pattern, source), |record| {
                 let view = filter_view(source, &record);
                 prop_assert!(pattern.matches(&view).unwrap(), "{}: {}", source, record);
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
+/// A FilterCriteria with several filters: accepted records match one of them, dropped records
+/// none.
+#[test]
+fn filter_criteria_records() {
+    let mut runner = TestRunner::new(Config { cases: cases(100), ..Config::default() });
+    let lambda = |text: &str| build(Dialect::LambdaEsm, text);
+    let filters = [
+        lambda(r#"{"body": {"kind": ["order"], "total": [{"numeric": [">", 100]}]}}"#),
+        lambda(
+            r#"{"body": {"kind": [{"prefix": "refund"}]}, "attributes": {"ApproximateReceiveCount": [{"anything-but": "1"}]}}"#,
+        ),
+        lambda(r#"{"body": {"kind": [{"exists": false}], "legacy": [true]}}"#),
+    ];
+    for source in SOURCES {
+        runner
+            .run(&accepted_records(&filters, source), |record| {
+                let view = filter_view(source, &record);
+                prop_assert!(filters.iter().any(|f| f.matches(&view).unwrap()), "{}: {}", source, record);
+                Ok(())
+            })
+            .unwrap();
+        runner
+            .run(&dropped_records(&filters, source), |record| {
+                let view = filter_view(source, &record);
+                prop_assert!(filters.iter().all(|f| !f.matches(&view).unwrap()), "{}: {}", source, record);
                 Ok(())
             })
             .unwrap();

@@ -606,13 +606,31 @@ struct Plan {
 }
 
 impl Plan {
-    fn new(pattern: &Pattern, options: &EventOptions) -> Plan {
-        let compiled = pattern.compiled();
-        Plan {
-            paths: compiled.paths.iter().map(|p| p.to_string()).collect(),
-            branches: compiled.branches.clone(),
-            options: options.clone(),
+    /// The branches of every pattern, over one list of paths.
+    fn new(patterns: &[Pattern], options: &EventOptions) -> Plan {
+        let mut paths: Vec<String> = Vec::new();
+        let mut branches = Vec::new();
+        for pattern in patterns {
+            let compiled = pattern.compiled();
+            let ids: Vec<usize> = compiled
+                .paths
+                .iter()
+                .map(|p| {
+                    paths.iter().position(|q| **q == **p).unwrap_or_else(|| {
+                        paths.push(p.to_string());
+                        paths.len() - 1
+                    })
+                })
+                .collect();
+            for branch in &compiled.branches {
+                let mut branch = branch.clone();
+                for field in &mut branch.fields {
+                    field.path = ids[field.path];
+                }
+                branches.push(branch);
+            }
         }
+        Plan { paths, branches, options: options.clone() }
     }
 
     /// Slots that satisfy `field`, if any value (or absence) does.
@@ -661,10 +679,10 @@ impl Plan {
     }
 }
 
-/// Events that match `pattern`, built from one `$or` branch at a time; `None` when no event
-/// matches (a numeric range with no double inside is the only way).
-pub(super) fn matching(pattern: &Pattern, options: &EventOptions) -> Option<BoxedStrategy<String>> {
-    let plan = Arc::new(Plan::new(pattern, options));
+/// Events that match at least one of `patterns`, built from one `$or` branch at a time; `None`
+/// when no event matches (a numeric range with no double inside is the only way).
+pub(super) fn matching(patterns: &[Pattern], options: &EventOptions) -> Option<BoxedStrategy<String>> {
+    let plan = Arc::new(Plan::new(patterns, options));
     let per_branch: Vec<BoxedStrategy<String>> = plan
         .satisfiable_branches()
         .into_iter()
@@ -812,10 +830,10 @@ impl NonMatchingPlan {
     }
 }
 
-/// Events that match no branch of `pattern`; `None` when every event matches it (as far as the
-/// construction can tell, e.g. `[{"exists": true}, {"exists": false}]`).
-pub(super) fn non_matching(pattern: &Pattern, options: &EventOptions) -> Option<BoxedStrategy<String>> {
-    let plan = Plan::new(pattern, options);
+/// Events that match no branch of any of `patterns`; `None` when every event matches one (as far
+/// as the construction can tell, e.g. `[{"exists": true}, {"exists": false}]`).
+pub(super) fn non_matching(patterns: &[Pattern], options: &EventOptions) -> Option<BoxedStrategy<String>> {
+    let plan = Plan::new(patterns, options);
     let mut fields_at = vec![Vec::new(); plan.paths.len()];
     for (b, branch) in plan.branches.iter().enumerate() {
         for (f, field) in branch.fields.iter().enumerate() {

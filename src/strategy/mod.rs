@@ -207,7 +207,7 @@ pub fn non_matching_events(pattern: &Pattern) -> BoxedStrategy<String> {
 /// assert!(try_matching_events(&empty, &EventOptions::default()).is_none());
 /// ```
 pub fn try_matching_events(pattern: &Pattern, options: &EventOptions) -> Option<BoxedStrategy<String>> {
-    events::matching(pattern, options)
+    events::matching(std::slice::from_ref(pattern), options)
 }
 
 /// Like [`non_matching_events`], with options; `None` when every event matches the pattern (as
@@ -221,7 +221,7 @@ pub fn try_matching_events(pattern: &Pattern, options: &EventOptions) -> Option<
 /// assert!(try_non_matching_events(&always, &EventOptions::default()).is_none());
 /// ```
 pub fn try_non_matching_events(pattern: &Pattern, options: &EventOptions) -> Option<BoxedStrategy<String>> {
-    events::non_matching(pattern, options)
+    events::non_matching(std::slice::from_ref(pattern), options)
 }
 
 /// Invalid EventBridge pattern text with the [`ErrorKind`] that compiling it with default options

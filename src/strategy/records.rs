@@ -16,11 +16,17 @@
 //! Fields of the view take the place of the envelope's (a view with `eventName` keeps its own),
 //! other fields are kept (inside `kinesis` for Kinesis). A record always has its data property:
 //! when the view has none it holds `{}`, which gives no leaf to any pattern. Envelope fields are
-//! added only where the view has nothing, and [`matching_records`] and [`non_matching_records`]
-//! also leave out every envelope field that a path of the pattern reaches, so that the verdict of
+//! added only where the view has nothing, and the strategies built from patterns
+//! ([`matching_records`], [`non_matching_records`], [`accepted_records`], [`dropped_records`])
+//! also leave out every envelope field that a path of a pattern reaches, so that the verdict of
 //! the record's view is the verdict of the generated view (a pattern that asks for
 //! `{"eventSource": [{"exists": false}]}` gets records without `eventSource`). `md5OfBody` is the
 //! real MD5 of the body.
+//!
+//! The verdict is the plain pattern verdict on the filter view. Lambda's rules for a data property
+//! whose kind (JSON or plain text) differs from what the pattern expects (SPEC §4.5) are not
+//! modelled: a non-matching view may, say, hold a JSON object in a Kafka `value` that the pattern
+//! tests as a plain string, which Kafka's documented rule would evaluate on metadata only.
 //!
 //! ```
 //! use eventsift::strategy::records::matching_records;
@@ -418,8 +424,7 @@ pub fn records(source: Source, view: &str) -> BoxedStrategy<String> {
 ///
 /// When no event matches the pattern (see [`matching_events`](super::matching_events)).
 pub fn matching_records(pattern: &Pattern, source: Source) -> BoxedStrategy<String> {
-    let views = events::matching(pattern, &view_options()).expect("matching_records: no event matches the pattern");
-    around(views, pattern, source)
+    accepted_records(std::slice::from_ref(pattern), source)
 }
 
 /// Records of `source` whose filter view does not match `pattern`.
@@ -428,13 +433,52 @@ pub fn matching_records(pattern: &Pattern, source: Source) -> BoxedStrategy<Stri
 ///
 /// When every event matches the pattern (see [`non_matching_events`](super::non_matching_events)).
 pub fn non_matching_records(pattern: &Pattern, source: Source) -> BoxedStrategy<String> {
-    let views =
-        events::non_matching(pattern, &view_options()).expect("non_matching_records: every event matches the pattern");
-    around(views, pattern, source)
+    dropped_records(std::slice::from_ref(pattern), source)
 }
 
-fn around(views: BoxedStrategy<String>, pattern: &Pattern, source: Source) -> BoxedStrategy<String> {
-    let avoid: Vec<String> = pattern.paths().map(str::to_string).collect();
+/// Records that a Lambda `FilterCriteria` with these filters delivers: the filter view matches at
+/// least one of them (SPEC §4.2).
+///
+/// # Panics
+///
+/// When no event matches any of the filters.
+///
+/// ```
+/// use eventsift::strategy::records::{accepted_records, dropped_records};
+/// use eventsift::{Dialect, Pattern, Source};
+/// use proptest::prelude::*;
+///
+/// let lambda = |text| Pattern::builder().dialect(Dialect::LambdaEsm).build(text).unwrap();
+/// let filters = [
+///     lambda(r#"{"eventName": ["INSERT"]}"#),
+///     lambda(r#"{"dynamodb": {"NewImage": {"status": {"S": ["active"]}}}}"#),
+/// ];
+/// proptest!(ProptestConfig::with_cases(32), |(record in accepted_records(&filters, Source::DynamoDb))| {
+///     // A DynamoDB record is its own filter view.
+///     prop_assert!(filters.iter().any(|f| f.matches(&record).unwrap()), "{}", record);
+/// });
+/// proptest!(ProptestConfig::with_cases(32), |(record in dropped_records(&filters, Source::DynamoDb))| {
+///     prop_assert!(filters.iter().all(|f| !f.matches(&record).unwrap()), "{}", record);
+/// });
+/// ```
+pub fn accepted_records(filters: &[Pattern], source: Source) -> BoxedStrategy<String> {
+    let views = events::matching(filters, &view_options()).expect("accepted_records: no event matches the filters");
+    around(views, filters, source)
+}
+
+/// Records that a Lambda `FilterCriteria` with these filters drops: the filter view matches none
+/// of them.
+///
+/// # Panics
+///
+/// When every event matches one of the filters.
+pub fn dropped_records(filters: &[Pattern], source: Source) -> BoxedStrategy<String> {
+    let views = events::non_matching(filters, &view_options()).expect("dropped_records: every event matches a filter");
+    around(views, filters, source)
+}
+
+fn around(views: BoxedStrategy<String>, filters: &[Pattern], source: Source) -> BoxedStrategy<String> {
+    let avoid: Vec<String> = filters.iter().flat_map(|f| f.paths().map(str::to_string)).collect();
     (views, envelope())
         .prop_map(move |(view, env)| {
             let view = Json::parse(&view).expect("generated views are JSON");

@@ -133,6 +133,7 @@ const NARROW: &[&str] = &[
     r#"{"file": [{"suffix": {"equals-ignore-case": ".PNG"}}], "who": [{"equals-ignore-case": "ÄÖÜ𐐀"}]}"#,
     r#"{"arn": [{"wildcard": "arn:aws:events:us-east-1:*:event-bus/*"}]}"#,
     r#"{"state": [{"anything-but": ["running", "pending", "stopped", ""]}], "code": [{"anything-but": [0, 1, 2]}]}"#,
+    r#"{"code": [{"anything-but": [-0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]}]}"#,
     r#"{"key": [{"anything-but": {"prefix": ["a", "b", "x", "y", "z", "q", "w"]}}]}"#,
     r#"{"key": [{"anything-but": {"wildcard": "*"}}]}"#,
     r#"{"a": [null], "b": [""], "c": [false], "d": [{"exists": false}], "e": [{"exists": true}]}"#,

@@ -286,6 +286,7 @@ fn anything_but(a: &AnythingBut) -> BoxedStrategy<String> {
                 }
                 n.to_string()
             });
+            let other = select(vec!["true", "false", "null"]).prop_map(String::from);
             return prop_oneof![2 => numbers, 1 => strings, 1 => other].boxed();
         }
         AnythingBut::Prefixes(l) => (tail(), 0usize..7)

@@ -29,6 +29,15 @@ fn build(dialect: Dialect, text: &str) -> Pattern {
     Pattern::builder().dialect(dialect).build(text).unwrap_or_else(|e| panic!("{text}\n{e:#}"))
 }
 
+/// Runs `test` on `cases` values of `strategy`, with a fresh runner (a runner counts successes
+/// across runs, so reusing one would skip the later strategies).
+fn for_all<S: Strategy>(cases: u32, strategy: &S, test: impl Fn(S::Value) -> Result<(), TestCaseError>) {
+    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    if let Err(e) = runner.run(strategy, test) {
+        panic!("{e}");
+    }
+}
+
 /// The verdict of every matcher on one event, which must be `expected`.
 fn check(pattern: &Pattern, event: &str, expected: bool) -> Result<(), TestCaseError> {
     let what = if expected { "match" } else { "no match" };
@@ -152,11 +161,11 @@ const NARROW: &[&str] = &[
 
 #[test]
 fn narrow_patterns() {
-    let mut runner = TestRunner::new(Config { cases: cases(200), ..Config::default() });
+    let n = cases(200);
     for text in NARROW {
         let pattern = build(Dialect::EventBridge, text);
-        runner.run(&matching_events(&pattern), |event| check(&pattern, &event, true)).unwrap();
-        runner.run(&non_matching_events(&pattern), |event| check(&pattern, &event, false)).unwrap();
+        for_all(n, &matching_events(&pattern), |event| check(&pattern, &event, true));
+        for_all(n, &non_matching_events(&pattern), |event| check(&pattern, &event, false));
     }
 }
 
@@ -164,8 +173,8 @@ fn narrow_patterns() {
 fn unsatisfiable_and_tautological_patterns() {
     let empty = build(Dialect::EventBridge, r#"{"n": [{"numeric": [">", 0, "<", 5e-324]}]}"#);
     assert!(try_matching_events(&empty, &EventOptions::default()).is_none());
-    let mut runner = TestRunner::new(Config { cases: cases(50), ..Config::default() });
-    runner.run(&non_matching_events(&empty), |event| check(&empty, &event, false)).unwrap();
+    let n = cases(50);
+    for_all(n, &non_matching_events(&empty), |event| check(&empty, &event, false));
     for always in [
         r#"{"a": [{"exists": true}, {"exists": false}]}"#,
         r#"{"a": ["x", {"anything-but": "x"}, {"exists": false}]}"#,
@@ -173,7 +182,7 @@ fn unsatisfiable_and_tautological_patterns() {
     ] {
         let pattern = build(Dialect::EventBridge, always);
         assert!(try_non_matching_events(&pattern, &EventOptions::default()).is_none(), "{always}");
-        runner.run(&matching_events(&pattern), |event| check(&pattern, &event, true)).unwrap();
+        for_all(n, &matching_events(&pattern), |event| check(&pattern, &event, true));
     }
 }
 
@@ -182,19 +191,17 @@ fn unsatisfiable_and_tautological_patterns() {
 fn plain_events() {
     let pattern =
         build(Dialect::EventBridge, r#"{"detail": {"a": [{"prefix": "x"}], "b": [{"exists": false}]}, "n": [1]}"#);
-    let mut runner = TestRunner::new(Config { cases: cases(100), ..Config::default() });
+    let n = cases(100);
     let plain = try_matching_events(&pattern, &EventOptions::plain()).unwrap();
-    runner
-        .run(&plain, |event| {
-            check(&pattern, &event, true)?;
-            let v: Value = serde_json::from_str(&event).unwrap();
-            prop_assert!(!event.contains('['), "{}", event);
-            prop_assert_eq!(v.as_object().unwrap().len(), 2, "{}", event);
-            prop_assert!(v["detail"]["a"].as_str().unwrap().starts_with('x'));
-            prop_assert_eq!(v["n"].as_f64(), Some(1.0));
-            Ok(())
-        })
-        .unwrap();
+    for_all(n, &plain, |event| {
+        check(&pattern, &event, true)?;
+        let v: Value = serde_json::from_str(&event).unwrap();
+        prop_assert!(!event.contains('['), "{}", event);
+        prop_assert_eq!(v.as_object().unwrap().len(), 2, "{}", event);
+        prop_assert!(v["detail"]["a"].as_str().unwrap().starts_with('x'));
+        prop_assert_eq!(v["n"].as_f64(), Some(1.0));
+        Ok(())
+    });
 }
 
 /// Failures shrink to small cases: a pattern with a numeric condition shrinks to a few members.
@@ -326,49 +333,43 @@ proptest! {
 
 #[test]
 fn records_keep_the_view_and_complete_the_envelope() {
-    let mut runner = TestRunner::new(Config { cases: cases(50), ..Config::default() });
+    let n = cases(50);
     let view = r#"{"eventName": "MODIFY", "dynamodb": {"NewImage": {"n": {"N": "3.0e2"}}}, "data": "plain", "body": "12", "value": {"k": [1, 2.5]}}"#;
     for source in SOURCES {
-        runner
-            .run(&records(source, view), |record| {
-                let got: Value = serde_json::from_str(&filter_view(source, &record)).unwrap();
-                let want: Value = serde_json::from_str(view).unwrap();
-                prop_assert!(contains(&got, &want), "{}: {}", source, record);
-                let envelope: &[&str] = match source {
-                    Source::DynamoDb => &["eventID", "eventVersion", "eventSource", "awsRegion", "eventSourceARN"],
-                    Source::Kinesis => {
-                        &["kinesisSchemaVersion", "partitionKey", "sequenceNumber", "eventID", "eventSourceARN"]
-                    }
-                    Source::Sqs => &["messageId", "receiptHandle", "md5OfBody", "attributes", "eventSourceARN"],
-                    Source::Kafka => &["topic", "partition", "offset", "timestamp", "key", "headers"],
-                    Source::Mq => &["messageID", "messageType", "destination", "timestamp"],
-                    _ => &[],
-                };
-                for k in envelope {
-                    prop_assert!(got.get(k).is_some(), "{} lacks {}: {}", source, k, record);
+        for_all(n, &records(source, view), |record| {
+            let got: Value = serde_json::from_str(&filter_view(source, &record)).unwrap();
+            let want: Value = serde_json::from_str(view).unwrap();
+            prop_assert!(contains(&got, &want), "{}: {}", source, record);
+            let envelope: &[&str] = match source {
+                Source::DynamoDb => &["eventID", "eventVersion", "eventSource", "awsRegion", "eventSourceARN"],
+                Source::Kinesis => {
+                    &["kinesisSchemaVersion", "partitionKey", "sequenceNumber", "eventID", "eventSourceARN"]
                 }
-                Ok(())
-            })
-            .unwrap();
+                Source::Sqs => &["messageId", "receiptHandle", "md5OfBody", "attributes", "eventSourceARN"],
+                Source::Kafka => &["topic", "partition", "offset", "timestamp", "key", "headers"],
+                Source::Mq => &["messageID", "messageType", "destination", "timestamp"],
+                _ => &[],
+            };
+            for k in envelope {
+                prop_assert!(got.get(k).is_some(), "{} lacks {}: {}", source, k, record);
+            }
+            Ok(())
+        });
     }
     // Spellings survive: the DynamoDB record is the view (N stays a string), and Kinesis data is
     // the base64 of the JSON text as written.
-    let mut runner = TestRunner::new(Config { cases: 1, ..Config::default() });
-    runner
-        .run(&records(Source::Kinesis, r#"{"data": {"x": 3.0e2}}"#), |record| {
-            let record: Value = serde_json::from_str(&record).unwrap();
-            let data = base64_decode(record["kinesis"]["data"].as_str().unwrap());
-            prop_assert_eq!(std::str::from_utf8(&data).unwrap(), r#"{"x": 3.0e2}"#);
-            Ok(())
-        })
-        .unwrap();
-    runner
-        .run(&records(Source::Sqs, r#"{"body": "not json"}"#), |record| {
-            let record: Value = serde_json::from_str(&record).unwrap();
-            prop_assert_eq!(&record["body"], "not json");
-            Ok(())
-        })
-        .unwrap();
+    let n = 1;
+    for_all(n, &records(Source::Kinesis, r#"{"data": {"x": 3.0e2}}"#), |record| {
+        let record: Value = serde_json::from_str(&record).unwrap();
+        let data = base64_decode(record["kinesis"]["data"].as_str().unwrap());
+        prop_assert_eq!(std::str::from_utf8(&data).unwrap(), r#"{"x": 3.0e2}"#);
+        Ok(())
+    });
+    for_all(n, &records(Source::Sqs, r#"{"body": "not json"}"#), |record| {
+        let record: Value = serde_json::from_str(&record).unwrap();
+        prop_assert_eq!(&record["body"], "not json");
+        Ok(())
+    });
 }
 
 /// Fields a pattern reaches are never added by the envelope: a pattern that wants them absent
@@ -379,15 +380,13 @@ fn envelope_fields_respect_the_pattern() {
         Dialect::LambdaEsm,
         r#"{"eventSource": [{"exists": false}], "dynamodb": {"Keys": [{"exists": false}], "NewImage": {"a": {"S": ["x"]}}}, "partitionKey": [{"exists": false}], "md5OfBody": [{"exists": false}], "topic": [{"exists": false}], "messageID": [{"exists": false}]}"#,
     );
-    let mut runner = TestRunner::new(Config { cases: cases(50), ..Config::default() });
+    let n = cases(50);
     for source in SOURCES {
-        runner
-            .run(&matching_records(&pattern, source), |record| {
-                let view = filter_view(source, &record);
-                prop_assert!(pattern.matches(&view).unwrap(), "{}: {}", source, record);
-                Ok(())
-            })
-            .unwrap();
+        for_all(n, &matching_records(&pattern, source), |record| {
+            let view = filter_view(source, &record);
+            prop_assert!(pattern.matches(&view).unwrap(), "{}: {}", source, record);
+            Ok(())
+        });
     }
 }
 
@@ -395,7 +394,7 @@ fn envelope_fields_respect_the_pattern() {
 /// none.
 #[test]
 fn filter_criteria_records() {
-    let mut runner = TestRunner::new(Config { cases: cases(100), ..Config::default() });
+    let n = cases(100);
     let lambda = |text: &str| build(Dialect::LambdaEsm, text);
     let filters = [
         lambda(r#"{"body": {"kind": ["order"], "total": [{"numeric": [">", 100]}]}}"#),
@@ -405,19 +404,15 @@ fn filter_criteria_records() {
         lambda(r#"{"body": {"kind": [{"exists": false}], "legacy": [true]}}"#),
     ];
     for source in SOURCES {
-        runner
-            .run(&accepted_records(&filters, source), |record| {
-                let view = filter_view(source, &record);
-                prop_assert!(filters.iter().any(|f| f.matches(&view).unwrap()), "{}: {}", source, record);
-                Ok(())
-            })
-            .unwrap();
-        runner
-            .run(&dropped_records(&filters, source), |record| {
-                let view = filter_view(source, &record);
-                prop_assert!(filters.iter().all(|f| !f.matches(&view).unwrap()), "{}: {}", source, record);
-                Ok(())
-            })
-            .unwrap();
+        for_all(n, &accepted_records(&filters, source), |record| {
+            let view = filter_view(source, &record);
+            prop_assert!(filters.iter().any(|f| f.matches(&view).unwrap()), "{}: {}", source, record);
+            Ok(())
+        });
+        for_all(n, &dropped_records(&filters, source), |record| {
+            let view = filter_view(source, &record);
+            prop_assert!(filters.iter().all(|f| !f.matches(&view).unwrap()), "{}: {}", source, record);
+            Ok(())
+        });
     }
 }

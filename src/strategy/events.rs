@@ -716,6 +716,8 @@ struct Recipe {
     candidate_from: Vec<Index>,
     /// Per path (cyclically): violate by absence where allowed.
     prefer_absent: Vec<bool>,
+    /// Per path (cyclically): put two violating values in an array.
+    pairs: Vec<bool>,
     /// Extra random candidate violations, tried after the targeted ones.
     randoms: Vec<String>,
     shape: Shape,
@@ -744,13 +746,13 @@ impl NonMatchingPlan {
         let fields: Vec<&Field> = fields.iter().map(|&k| self.field(k)).collect();
         let violates = |v: &str| fields.iter().all(|f| !leaf_satisfies(f, v));
         let absence_violates = !fields.iter().any(|f| f.absent_ok);
-        let pick = |v: &[Index]| v.get(path % v.len().max(1)).map_or(0, |i| i.index(usize::MAX));
-        let prefer_absent = r.is_some_and(|r| r.prefer_absent.get(path % r.prefer_absent.len().max(1)) == Some(&true));
-        if absence_violates && prefer_absent {
+        let flag = |v: &[bool]| v.get(path % v.len().max(1)) == Some(&true);
+        if absence_violates && r.is_some_and(|r| flag(&r.prefer_absent)) {
             return Some(Slot::Absent);
         }
         let targeted = &self.complements[path];
-        let start = r.map_or(0, |r| pick(&r.candidate_from) % targeted.len().max(1));
+        let start = r.and_then(|r| r.candidate_from.get(path % r.candidate_from.len().max(1)));
+        let start = start.map_or(0, |i| i.index(targeted.len().max(1)));
         let mut candidates = targeted[start..]
             .iter()
             .chain(&targeted[..start])
@@ -762,8 +764,8 @@ impl NonMatchingPlan {
             Some(v) => {
                 let v = v.to_string();
                 let second = candidates.find(|w| *w != v).map(str::to_string);
-                Some(match (second, r.map(|r| &r.shape.wraps)) {
-                    (Some(w), Some(wraps)) if self.plan.options.arrays && wraps.first() == Some(&2) => {
+                Some(match second {
+                    Some(w) if self.plan.options.arrays && r.is_some_and(|r| flag(&r.pairs)) => {
                         Slot::Leaf { values: vec![v, w], array: 1 }
                     }
                     _ => Slot::one(v),
@@ -890,18 +892,22 @@ pub(super) fn non_matching(patterns: &[Pattern], options: &EventOptions) -> Opti
                 vec(any::<Index>(), 4),
                 vec(any::<Index>(), 4),
                 vec(prop::bool::weighted(0.25), 4),
+                vec(prop::bool::weighted(0.2), 4),
                 vec(any_scalar(), 0..=3),
                 shape(&nm.plan.options),
             )
-                .prop_map(|(target, near, kill_from, candidate_from, prefer_absent, randoms, shape)| Recipe {
-                    target,
-                    near,
-                    kill_from,
-                    candidate_from,
-                    prefer_absent,
-                    randoms,
-                    shape,
-                });
+                .prop_map(
+                    |(target, near, kill_from, candidate_from, prefer_absent, pairs, randoms, shape)| Recipe {
+                        target,
+                        near,
+                        kill_from,
+                        candidate_from,
+                        prefer_absent,
+                        pairs,
+                        randoms,
+                        shape,
+                    },
+                );
             recipe.prop_filter_map("constructed event matches no branch", move |r| nm.construct(target, &r)).boxed()
         })
         .collect();

@@ -72,9 +72,9 @@ fn pattern_and_events(dialect: Dialect) -> impl Strategy<Value = (String, Vec<St
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(1500), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(2000), ..ProptestConfig::default() })]
 
-    /// Every generated pattern compiles in its dialect (1,500 cases per dialect).
+    /// Every generated pattern compiles in its dialect (2,000 cases per dialect).
     #[test]
     fn patterns_compile_eventbridge(text in patterns()) {
         build(Dialect::EventBridge, &text);
@@ -90,7 +90,7 @@ proptest! {
         build(Dialect::LambdaEsm, &text);
     }
 
-    /// Every generated invalid pattern fails with its kind (1,500 cases per dialect).
+    /// Every generated invalid pattern fails with its kind (2,000 cases over the three dialects).
     #[test]
     fn invalid_patterns_report_their_kind(
         (dialect, (text, kind)) in prop::sample::select(DIALECTS.to_vec())
@@ -104,12 +104,23 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(600), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(1000), ..ProptestConfig::default() })]
 
     /// Events constructed for generated patterns get their verdict from every matcher.
     #[test]
     fn constructed_events_eventbridge((text, yes, no) in pattern_and_events(Dialect::EventBridge)) {
         let pattern = build(Dialect::EventBridge, &text);
+        for event in &yes {
+            check(&pattern, event, true)?;
+        }
+        for event in &no {
+            check(&pattern, event, false)?;
+        }
+    }
+
+    #[test]
+    fn constructed_events_pipes((text, yes, no) in pattern_and_events(Dialect::Pipes)) {
+        let pattern = build(Dialect::Pipes, &text);
         for event in &yes {
             check(&pattern, event, true)?;
         }
@@ -161,7 +172,7 @@ const NARROW: &[&str] = &[
 
 #[test]
 fn narrow_patterns() {
-    let n = cases(200);
+    let n = cases(300);
     for text in NARROW {
         let pattern = build(Dialect::EventBridge, text);
         for_all(n, &matching_events(&pattern), |event| check(&pattern, &event, true));
@@ -305,7 +316,7 @@ fn contains(got: &Value, want: &Value) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(300), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(500), ..ProptestConfig::default() })]
 
     /// Records built around matching (non-matching) views decode to views that match (do not
     /// match), for every source, on Lambda patterns.

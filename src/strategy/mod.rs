@@ -6,7 +6,7 @@
 //!   or rejects. The events are constructed, not found by filtering random events, so they work for
 //!   narrow patterns too: exact ids, `[">", 5, "<", 5.0001]`, a `/32` CIDR, long prefixes.
 //! * [`invalid_patterns`] / [`invalid_patterns_in`]: invalid pattern text with the
-//!   [`ErrorKind`](crate::ErrorKind) that compiling it must report.
+//!   [`ErrorKind`] that compiling it must report.
 //! * [`records`]: Lambda event-source records (DynamoDB, Kinesis, SQS, Kafka, MQ) around a filter
 //!   view, for code that consumes records.
 //!
@@ -84,13 +84,19 @@
 //! outside the `anything-but` list (or of another type), the same text in another case, nothing
 //! for `exists: false`. For a non-matching event every branch gets one field that fails it (a near
 //! miss where possible: a changed first character, a number just outside the range, the excluded
-//! value; otherwise a missing field). Then the event is laid out with, depending on
-//! [`EventOptions`], dotted keys, values and objects inside arrays, and unrelated fields. None of
-//! this changes the verdict: no array ever separates two values a branch needs (SPEC §1.5), and
-//! unrelated fields use names that no pattern path starts with.
+//! value; otherwise a missing field). The other branches' fields get values that some branch
+//! wants, so that a non-matching event is usually one field away from matching. Then the event is
+//! laid out with, depending on [`EventOptions`], dotted keys, values and objects inside arrays, and
+//! unrelated fields. None of this changes the verdict: no array ever separates two values a branch
+//! needs (SPEC §1.5), and unrelated fields use names that no pattern path starts with. Before an
+//! event is returned, its values are checked field by field with the matcher's own value tests;
+//! the filter this amounts to is a safety net that, in practice, rejects nothing.
 //!
 //! Case folding, numbers, `null` and types follow `grammar/PATTERNS.md`: `[300]` is matched with
-//! `300.0` and `3e2`, never with `"300"`; `exists: true` is matched with `null` too.
+//! `300.0` and `3e2`, never with `"300"`; `exists: true` is matched with `null` too. A near miss
+//! can be one double away from a bound (`-126.50999999999999` for `"<=", -126.51`): read such
+//! events with a correctly rounding parser (serde_json's default float parser is not; its
+//! `float_roundtrip` feature is).
 
 mod events;
 mod invalid;

@@ -163,6 +163,7 @@ const NARROW: &[&str] = &[
     r#"{"source": ["aws.ec2"], "$or": [{"detail": {"state": ["running"]}}, {"detail": {"cpu": [{"numeric": [">", 90]}]}}, {"$or": [{"x": [1]}, {"y": [2]}]}]}"#,
     r#"{"a": ["x"], "a": ["y"], "b": {"c": ["1"]}, "b": {"d": ["2"]}}"#,
     r#"{"big": [123456789012345678], "exact": [9007199254740992]}"#,
+    r#"{"$or": [{"n": ["5", " 1", "1e2"]}, {"n": [{"numeric": ["<", 10]}]}]}"#,
     r#"{"dynamodb": {"NewImage": {"status": {"S": ["active"]}}, "Keys": {"pk": {"S": [{"prefix": "user#"}]}}}}"#,
     // 1,000 combinations, all naming the same three paths.
     r#"{"o1": {"$or": [{"v": [0]}, {"v": [1]}, {"v": [2]}, {"v": [3]}, {"v": [4]}, {"v": [5]}, {"v": [6]}, {"v": [7]}, {"v": [8]}, {"w": [9]}]},

@@ -358,7 +358,9 @@ fn complements(m: &Matcher) -> Vec<String> {
     match m {
         Matcher::String(s) => {
             out.extend([quote(&format!("{s}x")), quote(&s.to_uppercase()), quote(&change_first(s))]);
-            if finite(s).is_some() && serde_json::from_str::<f64>(s).is_ok() {
+            // The same text as a number, when it is a JSON number as it stands.
+            let number_like = !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b));
+            if number_like && finite(s).is_some() && serde_json::from_str::<serde_json::Value>(s).is_ok() {
                 out.push(s.to_string());
             }
         }

@@ -83,6 +83,8 @@ pub mod lambda;
 mod machine;
 mod matcher;
 pub mod reference;
+#[cfg(feature = "proptest")]
+pub mod strategy;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind, Span};

@@ -66,6 +66,18 @@ impl Cidr {
         }
     }
 
+    /// The base address as written (host bits not cleared).
+    #[cfg(feature = "proptest")]
+    pub(crate) fn base(&self) -> Ip {
+        self.base
+    }
+
+    /// The number of mask bits.
+    #[cfg(feature = "proptest")]
+    pub(crate) fn bits(&self) -> u32 {
+        self.bits
+    }
+
     /// Is the string `text` an address inside this range?
     pub(crate) fn contains(&self, text: &str) -> bool {
         match (self.base, parse_ip(text)) {

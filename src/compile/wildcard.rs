@@ -54,6 +54,12 @@ impl Wildcard {
         Ok(Wildcard { pieces })
     }
 
+    /// The literal pieces between the stars (unescaped); one piece when there is no star.
+    #[cfg(feature = "proptest")]
+    pub(crate) fn pieces(&self) -> &[String] {
+        &self.pieces
+    }
+
     /// Number of unescaped stars.
     pub fn stars(&self) -> usize {
         self.pieces.len() - 1

@@ -385,8 +385,10 @@ fn wrap(source: Source, view: &Json, env: &Envelope, avoid: &[String]) -> String
 }
 
 /// The options for views that become records: data properties stay nested objects.
-fn view_options() -> EventOptions {
-    EventOptions { dotted_keys: false, ..EventOptions::default() }
+/// DynamoDB attribute values are scalars under their type keys (lists are spelled with `L`), so
+/// DynamoDB views get no arrays; other payloads may hold arrays anywhere.
+fn view_options(source: Source) -> EventOptions {
+    EventOptions { dotted_keys: false, arrays: source != Source::DynamoDb, ..EventOptions::default() }
 }
 
 /// Records of `source` around one fixed filter view (JSON text of an object), with random
@@ -462,7 +464,8 @@ pub fn non_matching_records(pattern: &Pattern, source: Source) -> BoxedStrategy<
 /// });
 /// ```
 pub fn accepted_records(filters: &[Pattern], source: Source) -> BoxedStrategy<String> {
-    let views = events::matching(filters, &view_options()).expect("accepted_records: no event matches the filters");
+    let views =
+        events::matching(filters, &view_options(source)).expect("accepted_records: no event matches the filters");
     around(views, filters, source)
 }
 
@@ -473,8 +476,19 @@ pub fn accepted_records(filters: &[Pattern], source: Source) -> BoxedStrategy<St
 ///
 /// When every event matches one of the filters.
 pub fn dropped_records(filters: &[Pattern], source: Source) -> BoxedStrategy<String> {
-    let views = events::non_matching(filters, &view_options()).expect("dropped_records: every event matches a filter");
+    let views =
+        events::non_matching(filters, &view_options(source)).expect("dropped_records: every event matches a filter");
     around(views, filters, source)
+}
+
+/// [`accepted_records`], or `None` when no event matches any of the filters.
+pub fn try_accepted_records(filters: &[Pattern], source: Source) -> Option<BoxedStrategy<String>> {
+    Some(around(events::matching(filters, &view_options(source))?, filters, source))
+}
+
+/// [`dropped_records`], or `None` when every event matches one of the filters.
+pub fn try_dropped_records(filters: &[Pattern], source: Source) -> Option<BoxedStrategy<String>> {
+    Some(around(events::non_matching(filters, &view_options(source))?, filters, source))
 }
 
 fn around(views: BoxedStrategy<String>, filters: &[Pattern], source: Source) -> BoxedStrategy<String> {

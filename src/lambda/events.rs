@@ -36,22 +36,7 @@ macro_rules! item {
     };
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n =
-            (chunk[0] as u32) << 16 | (*chunk.get(1).unwrap_or(&0) as u32) << 8 | *chunk.get(2).unwrap_or(&0) as u32;
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
+use super::view::encode_base64 as base64;
 
 /// Epoch seconds as a JSON number (with milliseconds when there are any).
 fn seconds(secs: i64, millis: u32) -> Value {
@@ -208,19 +193,5 @@ impl Filter {
         }
         *records = kept;
         Ok(dropped)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn base64_round_trips() {
-        for s in ["", "f", "fo", "foo", "foob", "fooba", "foobar", "{\"a\":1}"] {
-            let mut out = Vec::new();
-            assert!(crate::lambda::view::decode_base64(base64(s.as_bytes()).as_bytes(), &mut out));
-            assert_eq!(out, s.as_bytes());
-        }
     }
 }

@@ -9,7 +9,7 @@ mod filter;
 mod lint;
 mod scan;
 pub mod typed;
-mod view;
+pub(crate) mod view;
 
 pub use batch::{BatchOutcome, BatchScratch, DropReason, Dropped};
 pub use criteria::FilterCriteria;

@@ -228,6 +228,20 @@ fn kinesis(record: &str, decode: bool, max_depth: usize, scratch: &mut ViewScrat
     Ok((payload, true))
 }
 
+/// Encodes `bytes` as standard base64 with padding (the form Lambda delivers payloads in).
+#[cfg(any(feature = "proptest", feature = "aws_lambda_events", test))]
+pub(crate) fn encode_base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]) } else { '=' });
+        }
+    }
+    out
+}
+
 /// Decodes standard base64 (RFC 4648 §4; padding optional, no whitespace) into `out`.
 pub(crate) fn decode_base64(input: &[u8], out: &mut Vec<u8>) -> bool {
     fn sextet(b: u8) -> Option<u32> {
@@ -296,6 +310,14 @@ mod tests {
         assert_eq!(b64("Zm9vYg").unwrap(), b"foob");
         assert_eq!(b64("eyJhIjoxfQ==").unwrap(), br#"{"a":1}"#);
         assert_eq!(b64("+/+/").unwrap(), [0xfb, 0xff, 0xbf]);
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        for s in ["", "f", "fo", "foo", "foob", "fooba", "foobar", "{\"a\":1}"] {
+            assert_eq!(b64(&encode_base64(s.as_bytes())).unwrap(), s.as_bytes());
+        }
+        assert_eq!(encode_base64(&[0xff, 0xfe, 0x00]), "//4A");
     }
 
     #[test]

@@ -188,6 +188,7 @@ struct Inner {
 impl Error {
     /// A new error; line and column are computed from `source`.
     pub(crate) fn new(kind: ErrorKind, span: Span, reason: impl Into<String>, source: &str) -> Error {
+        let span = on_char_boundaries(source, span);
         let (line, column) = line_column(source, span.start);
         Error {
             inner: Box::new(Inner {
@@ -232,7 +233,7 @@ impl Error {
 
     /// Moves an error to `document`, mapping its span's offsets with `map`.
     pub(crate) fn remap(mut self, document: &str, map: impl Fn(usize) -> usize) -> Error {
-        let span = Span::new(map(self.inner.span.start), map(self.inner.span.end));
+        let span = on_char_boundaries(document, Span::new(map(self.inner.span.start), map(self.inner.span.end)));
         let (line, column) = line_column(document, span.start);
         let inner = &mut *self.inner;
         inner.span = span;
@@ -277,6 +278,17 @@ pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let column = text[line_start..offset].chars().count() + 1;
     (line, column)
+}
+
+/// `span` widened to whole characters of `text` (and clamped to it), so that `&text[span.range()]`
+/// never panics: a span computed with a byte length may otherwise end inside a character.
+fn on_char_boundaries(text: &str, span: Span) -> Span {
+    let start = floor_char_boundary(text, span.start.min(text.len()));
+    let mut end = span.end.clamp(start, text.len());
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    Span::new(start, end)
 }
 
 fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
@@ -333,3 +345,20 @@ fn render_carets(f: &mut fmt::Formatter<'_>, source: &str, span: Span, line: usi
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_are_widened_to_whole_characters() {
+        let text = "{\"a\": \"\\é\"}";
+        let e = Error::new(ErrorKind::Json, Span::new(8, 9), "bad escape", text);
+        assert_eq!(e.span(), Span::new(8, 10));
+        assert_eq!(&text[e.span().range()], "é");
+        let e = Error::new(ErrorKind::Json, Span::new(9, 9), "inside", text);
+        assert_eq!(e.span(), Span::new(8, 8));
+        let e = Error::new(ErrorKind::Json, Span::new(40, 50), "past the end", text);
+        assert_eq!(e.span(), Span::new(text.len(), text.len()));
+    }
+}

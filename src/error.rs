@@ -357,7 +357,7 @@ mod tests {
         assert_eq!(e.span(), Span::new(8, 10));
         assert_eq!(&text[e.span().range()], "é");
         let e = Error::new(ErrorKind::Json, Span::new(9, 9), "inside", text);
-        assert_eq!(e.span(), Span::new(8, 8));
+        assert_eq!(e.span(), Span::new(8, 10));
         let e = Error::new(ErrorKind::Json, Span::new(40, 50), "past the end", text);
         assert_eq!(e.span(), Span::new(text.len(), text.len()));
     }

@@ -30,6 +30,16 @@ impl Default for Children {
     }
 }
 
+/// Does `key` contain a `.`? Keys are short: a plain loop beats `memchr`'s set-up.
+#[inline]
+fn has_dot(key: &str) -> bool {
+    if key.len() < 32 {
+        key.bytes().any(|b| b == b'.')
+    } else {
+        key.contains('.')
+    }
+}
+
 impl Children {
     #[inline]
     fn get(&self, key: &str) -> Option<NodeId> {
@@ -120,8 +130,11 @@ impl PathTrie {
     #[inline]
     pub fn step(&self, node: NodeId, key: &str) -> Option<NodeId> {
         let mut node = node;
-        if !key.contains('.') {
-            return self.nodes[node as usize].children.get(key);
+        // No segment contains a dot, so a direct hit is a plain key; most keys are plain, and most
+        // keys an event has are not referenced, so look before searching the key for a dot.
+        let direct = self.nodes[node as usize].children.get(key);
+        if direct.is_some() || !has_dot(key) {
+            return direct;
         }
         for segment in key.split('.') {
             node = self.nodes[node as usize].children.get(segment)?;

@@ -13,7 +13,7 @@ use eventsift::strategy::{
 };
 use eventsift::{reference, Dialect, Machine, Pattern, Source};
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde_json::value::RawValue;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -219,7 +219,9 @@ fn plain_events() {
 /// Failures shrink to small cases: a pattern with a numeric condition shrinks to a few members.
 #[test]
 fn patterns_shrink_to_small_cases() {
-    let mut runner = TestRunner::new(Config { cases: 1000, failure_persistence: None, ..Config::default() });
+    // A fixed seed: how far a failure shrinks depends on where the search starts.
+    let config = Config { cases: 1000, failure_persistence: None, ..Config::default() };
+    let mut runner = TestRunner::new_with_rng(config, TestRng::deterministic_rng(RngAlgorithm::ChaCha));
     let result = runner.run(&patterns(), |text| {
         prop_assert!(!text.contains("\"numeric\""));
         Ok(())

@@ -235,18 +235,29 @@ static CLASS: [u8; 256] = {
     t
 };
 
-/// Bytes that end a run of plain string content: the closing quote, an escape, a control character.
-static STRING_STOP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 0x20 {
-        t[c] = true;
-        c += 1;
+/// The offset of the first byte at or after `i` that ends a run of plain string content — a quote,
+/// a backslash, or (when `controls`) a control character — or `bytes.len()`. Eight bytes at a time:
+/// in each word, the classic "has a zero byte" and "has a byte less than" bit tricks flag candidate
+/// bytes, and although they may flag bytes after a true hit, the lowest flag is always exact.
+#[inline]
+fn string_run(bytes: &[u8], mut i: usize, controls: bool) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        let mut hits = zero(x ^ (ONES * u64::from(b'"'))) | zero(x ^ (ONES * u64::from(b'\\')));
+        if controls {
+            hits |= x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        }
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
     }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t
-};
+    let stop = |c: u8| c == b'"' || c == b'\\' || (controls && c < 0x20);
+    bytes.get(i..).and_then(|rest| rest.iter().position(|&c| stop(c))).map_or(bytes.len(), |k| i + k)
+}
 
 /// What [`skip_brackets`] ran out of input inside.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -600,9 +611,11 @@ impl<'a> Reader<'a, '_, '_> {
                 Str::Plain(s, e) => &self.text[s as usize..e as usize],
                 Str::Escaped(..) => &self.out.key,
             };
-            // Only early stop needs to know (the trie splits dotted keys itself).
-            let dotted = track && key.bytes().any(|b| b == b'.');
-            let stepped = node.and_then(|n| self.paths.step(n, key));
+            // `dotted`: the key was split into several segments to get there (`"a.b": …`).
+            let (stepped, dotted) = match node.and_then(|n| self.paths.step_dotted(n, key)) {
+                Some((c, dotted)) => (Some(c), dotted),
+                None => (None, false),
+            };
             let child = match stepped {
                 Some(c) => match self.paths.leaf(c) {
                     Some(id) => Target::Leaf(id, c),
@@ -717,8 +730,11 @@ impl<'a> Reader<'a, '_, '_> {
         let bytes = self.bytes;
         let start = self.pos;
         let mut i = self.pos + 1;
-        while let Some(k) = bytes.get(i..).and_then(|rest| rest.iter().position(|&b| b == b'"' || b == b'\\')) {
-            i += k;
+        loop {
+            i = string_run(bytes, i, false);
+            if i >= bytes.len() {
+                break;
+            }
             if bytes[i] == b'"' {
                 self.pos = i + 1;
                 return Ok(());
@@ -780,12 +796,25 @@ impl<'a> Reader<'a, '_, '_> {
 
     /// Reads a string token. Without escapes it stays in the event (`Str::Plain`, a byte range);
     /// with escapes it is unescaped into `dest` (`Str::Escaped`, a range of that buffer).
+    /// Reads the string at `self.pos`. Plain strings (no escapes) take an inlined fast path.
+    #[inline]
     fn string(&mut self, dest: Dest) -> Result<Str, Error> {
+        let body = self.pos + 1;
+        let end = string_run(self.bytes, body, true);
+        if self.bytes.get(end) == Some(&b'"') {
+            self.pos = end + 1;
+            return Ok(Str::Plain(body as u32, end as u32));
+        }
+        self.string_slow(dest)
+    }
+
+    #[inline(never)]
+    fn string_slow(&mut self, dest: Dest) -> Result<Str, Error> {
         let start = self.pos;
         self.pos += 1;
         let body = self.pos;
         // Most strings have no escapes: run to the first byte that needs a look.
-        self.pos += self.bytes[body..].iter().position(|&c| STRING_STOP[c as usize]).unwrap_or(self.bytes.len() - body);
+        self.pos = string_run(self.bytes, body, true);
         loop {
             match self.peek() {
                 None => return Err(self.error_at(start, 1, "invalid JSON: unterminated string")),
@@ -921,6 +950,21 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// The word-at-a-time string scan finds the same first stop byte as a byte loop.
+        #[test]
+        fn string_run_finds_the_first_stop_byte(
+            text in proptest::collection::vec(
+                prop_oneof![4 => Just(b'a'), 1 => Just(b'"'), 1 => Just(b'\\'), 1 => any::<u8>()],
+                0..40,
+            ),
+            start in 0usize..40,
+            controls: bool,
+        ) {
+            let stop = |c: u8| c == b'"' || c == b'\\' || (controls && c < 0x20);
+            let expected = (start..text.len()).find(|&i| stop(text[i])).unwrap_or(text.len());
+            prop_assert_eq!(string_run(&text, start, controls), expected);
+        }
+
         /// Any text over the bytes that matter (and a multi-byte character), from any start depth.
         #[test]
         fn block_skipper_equals_byte_skipper(

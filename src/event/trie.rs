@@ -129,17 +129,23 @@ impl PathTrie {
     /// goes there.
     #[inline]
     pub fn step(&self, node: NodeId, key: &str) -> Option<NodeId> {
+        self.step_dotted(node, key).map(|(n, _)| n)
+    }
+
+    /// [`step`](Self::step), also saying whether the key was dotted (split into several segments).
+    #[inline]
+    pub fn step_dotted(&self, node: NodeId, key: &str) -> Option<(NodeId, bool)> {
         let mut node = node;
         // No segment contains a dot, so a direct hit is a plain key; most keys are plain, and most
         // keys an event has are not referenced, so look before searching the key for a dot.
         let direct = self.nodes[node as usize].children.get(key);
         if direct.is_some() || !has_dot(key) {
-            return direct;
+            return direct.map(|n| (n, false));
         }
         for segment in key.split('.') {
             node = self.nodes[node as usize].children.get(segment)?;
         }
-        Some(node)
+        Some((node, true))
     }
 
     /// The path id ending at `node`.

@@ -275,50 +275,66 @@ pub(crate) enum Unclosed {
 /// give bit masks of quotes, backslashes, opening and closing brackets; a prefix XOR of the quote
 /// mask marks the bytes inside strings; and a block whose closing brackets are fewer than the
 /// current depth cannot end the value, so it only updates the depth by two population counts.
-/// Blocks with a backslash, and the last partial block, go byte by byte ([`skip_scalar`]).
+/// The last partial block is padded with spaces; blocks with a backslash go byte by byte
+/// ([`skip_scalar`]), which is simpler than tracking escape runs across blocks and rare in events.
 pub(crate) fn skip_brackets(bytes: &[u8], pos: usize, mut depth: usize) -> Result<usize, Unclosed> {
     let n = bytes.len();
     let mut i = pos;
+    if depth == 0 {
+        // At the opening bracket: count it here, so that blocks start inside the value.
+        debug_assert!(matches!(bytes.get(pos), Some(b'[' | b'{')));
+        i += 1;
+        depth = 1;
+    }
     let mut in_string = false;
+    // The last partial block, padded with spaces, so that it too goes by masks.
+    let mut padded = [b' '; 64];
     loop {
-        while let Some(block) = bytes.get(i..i + 64) {
-            let m = Masks::of(block.try_into().expect("64 bytes"));
-            if m.backslash != 0 {
-                break;
+        let block: &[u8; 64] = match bytes.get(i..i + 64) {
+            Some(block) => block.try_into().expect("64 bytes"),
+            None if i < n => {
+                padded[..n - i].copy_from_slice(&bytes[i..]);
+                &padded
             }
-            let inside = prefix_xor(m.quote) ^ if in_string { u64::MAX } else { 0 };
-            in_string = inside >> 63 == 1;
-            let open = m.open & !inside;
-            let close = m.close & !inside;
-            let closes = close.count_ones() as usize;
-            if closes < depth {
-                depth = depth + open.count_ones() as usize - closes;
-            } else {
-                let mut rest = open | close;
-                while rest != 0 {
-                    let k = rest.trailing_zeros();
-                    if open >> k & 1 == 1 {
-                        depth += 1;
-                    } else {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Ok(i + k as usize + 1);
-                        }
-                    }
-                    rest &= rest - 1;
+            None => return Err(if in_string { Unclosed::String } else { Unclosed::Container }),
+        };
+        let m = Masks::of(block);
+        if m.backslash != 0 {
+            // Escapes: this stretch byte by byte, then back to blocks.
+            let limit = if i + 64 <= n { i + 64 } else { usize::MAX };
+            match skip_scalar(bytes, i, limit, depth, in_string)? {
+                Scan::Closed(end) => return Ok(end),
+                Scan::Paused(at, d) => {
+                    i = at;
+                    depth = d;
+                    in_string = false;
+                    continue;
                 }
             }
-            i += 64;
         }
-        let limit = if i + 64 <= n { i + 64 } else { usize::MAX };
-        match skip_scalar(bytes, i, limit, depth, in_string)? {
-            Scan::Closed(end) => return Ok(end),
-            Scan::Paused(at, d) => {
-                i = at;
-                depth = d;
-                in_string = false;
+        let inside = prefix_xor(m.quote) ^ if in_string { u64::MAX } else { 0 };
+        in_string = inside >> 63 == 1;
+        let open = m.open & !inside;
+        let close = m.close & !inside;
+        let closes = close.count_ones() as usize;
+        if closes < depth {
+            depth = depth + open.count_ones() as usize - closes;
+        } else {
+            let mut rest = open | close;
+            while rest != 0 {
+                let k = rest.trailing_zeros();
+                if open >> k & 1 == 1 {
+                    depth += 1;
+                } else {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(i + k as usize + 1);
+                    }
+                }
+                rest &= rest - 1;
             }
         }
+        i += 64;
     }
 }
 
@@ -607,9 +623,9 @@ impl<'a> Reader<'a, '_, '_> {
             }
             let key = self.string(Dest::Key)?;
             self.expect(b':', "':'")?;
-            let key: &str = match key {
-                Str::Plain(s, e) => &self.text[s as usize..e as usize],
-                Str::Escaped(..) => &self.out.key,
+            let key: &[u8] = match key {
+                Str::Plain(s, e) => &self.bytes[s as usize..e as usize],
+                Str::Escaped(..) => self.out.key.as_bytes(),
             };
             // `dotted`: the key was split into several segments to get there (`"a.b": …`).
             let (stepped, dotted) = match node.and_then(|n| self.paths.step_dotted(n, key)) {

@@ -18,8 +18,8 @@ pub(crate) const ROOT: NodeId = 0;
 /// map beyond.
 #[derive(Clone, Debug)]
 enum Children {
-    Small(Vec<(Box<str>, NodeId)>),
-    Map(HashMap<Box<str>, NodeId, BuildHasherDefault<FxHasher>>),
+    Small(Vec<(Box<[u8]>, NodeId)>),
+    Map(HashMap<Box<[u8]>, NodeId, BuildHasherDefault<FxHasher>>),
 }
 
 const SMALL: usize = 8;
@@ -32,23 +32,21 @@ impl Default for Children {
 
 /// Does `key` contain a `.`? Keys are short: a plain loop beats `memchr`'s set-up.
 #[inline]
-fn has_dot(key: &str) -> bool {
+fn has_dot(key: &[u8]) -> bool {
     if key.len() < 32 {
-        key.bytes().any(|b| b == b'.')
+        key.iter().any(|&b| b == b'.')
     } else {
-        key.contains('.')
+        key.contains(&b'.')
     }
 }
 
 impl Children {
     #[inline]
-    fn get(&self, key: &str) -> Option<NodeId> {
+    fn get(&self, key: &[u8]) -> Option<NodeId> {
         match self {
             Children::Small(list) => {
-                let (len, first) = (key.len(), key.as_bytes().first());
-                list.iter()
-                    .find(|(k, _)| k.len() == len && k.as_bytes().first() == first && **k == *key)
-                    .map(|(_, n)| *n)
+                let (len, first) = (key.len(), key.first());
+                list.iter().find(|(k, _)| k.len() == len && k.first() == first && **k == *key).map(|(_, n)| *n)
             }
             Children::Map(map) => map.get(key).copied(),
         }
@@ -62,11 +60,12 @@ impl Children {
     }
 
     fn insert(&mut self, key: &str, node: NodeId) {
+        let key: Box<[u8]> = key.as_bytes().into();
         match self {
-            Children::Small(list) if list.len() < SMALL => list.push((key.into(), node)),
+            Children::Small(list) if list.len() < SMALL => list.push((key, node)),
             Children::Small(list) => {
-                let mut map: HashMap<Box<str>, NodeId, BuildHasherDefault<FxHasher>> = list.drain(..).collect();
-                map.insert(key.into(), node);
+                let mut map: HashMap<Box<[u8]>, NodeId, BuildHasherDefault<FxHasher>> = list.drain(..).collect();
+                map.insert(key, node);
                 *self = Children::Map(map);
             }
             Children::Map(map) => {
@@ -111,7 +110,7 @@ impl PathTrie {
     pub fn insert(&mut self, path: &str, id: u32) {
         let mut node = ROOT;
         for segment in path.split('.') {
-            node = match self.nodes[node as usize].children.get(segment) {
+            node = match self.nodes[node as usize].children.get(segment.as_bytes()) {
                 Some(n) => n,
                 None => {
                     let n = self.nodes.len() as NodeId;
@@ -129,12 +128,12 @@ impl PathTrie {
     /// goes there.
     #[inline]
     pub fn step(&self, node: NodeId, key: &str) -> Option<NodeId> {
-        self.step_dotted(node, key).map(|(n, _)| n)
+        self.step_dotted(node, key.as_bytes()).map(|(n, _)| n)
     }
 
     /// [`step`](Self::step), also saying whether the key was dotted (split into several segments).
     #[inline]
-    pub fn step_dotted(&self, node: NodeId, key: &str) -> Option<(NodeId, bool)> {
+    pub fn step_dotted(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, bool)> {
         let mut node = node;
         // No segment contains a dot, so a direct hit is a plain key; most keys are plain, and most
         // keys an event has are not referenced, so look before searching the key for a dot.
@@ -142,7 +141,7 @@ impl PathTrie {
         if direct.is_some() || !has_dot(key) {
             return direct.map(|n| (n, false));
         }
-        for segment in key.split('.') {
+        for segment in key.split(|&b| b == b'.') {
             node = self.nodes[node as usize].children.get(segment)?;
         }
         Some((node, true))

@@ -359,7 +359,9 @@ impl Machine {
                 }
             });
         }
-        by_path.build(leaves, core.paths.len());
+        // Leaves grouped by path: built for the first candidate that needs them (most events of a
+        // selective rule set have none).
+        let mut built = false;
         let candidates = touched.iter().copied().filter(|&b| {
             let mb = &core.branches[b as usize];
             masks[b as usize] & mb.required == mb.required && mb.required != 0
@@ -368,6 +370,10 @@ impl Machine {
             let mb = &core.branches[b as usize];
             if hits.contains(&mb.rule) {
                 continue;
+            }
+            if !built {
+                by_path.build(leaves, core.paths.len());
+                built = true;
             }
             // When no leaf of the branch's paths came from inside an array, array consistency cannot
             // reject anything, and a full mask over all-indexed fields is a proof.

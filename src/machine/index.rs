@@ -152,7 +152,13 @@ impl PathIndex {
                 self.suffixes.each(s, false, f);
                 if self.needs_folding() {
                     fold_buf.clear();
-                    fold_buf.extend(s.chars().map(fold_char));
+                    if s.is_ascii() {
+                        // ASCII folds to its lower case (`fold_char`), a byte at a time.
+                        fold_buf.push_str(s);
+                        fold_buf.make_ascii_lowercase();
+                    } else {
+                        fold_buf.extend(s.chars().map(fold_char));
+                    }
                     if let Some(slots) = self.folded.get(fold_buf.as_str()) {
                         slots.iter().copied().for_each(&mut *f);
                     }

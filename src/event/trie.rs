@@ -82,6 +82,22 @@ struct Node {
     leaf: Option<u32>,
     /// This node's position among its parent's children (for "all children seen" bookkeeping).
     rank: u32,
+    /// The first bytes of the children's segments, and `.` when a child is the empty segment: an
+    /// event key whose first byte is not here cannot step to a child, whole or dotted (a dotted
+    /// key's first segment starts with the key's first byte, or is empty when that byte is a dot).
+    first: [u64; 4],
+}
+
+impl Node {
+    #[inline]
+    fn may_have(&self, byte: u8) -> bool {
+        self.first[usize::from(byte >> 6)] >> (byte & 63) & 1 == 1
+    }
+
+    fn note_first(&mut self, segment: &str) {
+        let byte = segment.as_bytes().first().copied().unwrap_or(b'.');
+        self.first[usize::from(byte >> 6)] |= 1 << (byte & 63);
+    }
 }
 
 /// Paths by segment. Path ids are assigned by the caller.
@@ -117,6 +133,7 @@ impl PathTrie {
                     let rank = self.nodes[node as usize].children.len() as u32;
                     self.nodes.push(Node { rank, ..Node::default() });
                     self.nodes[node as usize].children.insert(segment, n);
+                    self.nodes[node as usize].note_first(segment);
                     n
                 }
             };
@@ -135,6 +152,11 @@ impl PathTrie {
     #[inline]
     pub fn step_dotted(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, bool)> {
         let mut node = node;
+        if let Some(&byte) = key.first() {
+            if !self.nodes[node as usize].may_have(byte) {
+                return None;
+            }
+        }
         // No segment contains a dot, so a direct hit is a plain key; most keys are plain, and most
         // keys an event has are not referenced, so look before searching the key for a dot.
         let direct = self.nodes[node as usize].children.get(key);
@@ -264,5 +286,24 @@ mod tests {
         let a = t.step(ROOT, "a").unwrap();
         assert_eq!(t.step(a, "").and_then(|n| t.leaf(n)), Some(1));
         assert_eq!(t.step(ROOT, ".b").and_then(|n| t.leaf(n)), Some(2));
+    }
+
+    /// The first-byte filter never hides a child: whole keys, dotted keys, empty first segments,
+    /// and bytes in every quarter of the byte range.
+    #[test]
+    fn first_byte_filter_keeps_every_way_in() {
+        let t = PathTrie::new(["alpha.x", ".hidden", "é.y", "\u{7f}z", "Zed"]);
+        assert!(t.step(ROOT, "alpha").is_some());
+        assert!(t.step(ROOT, "alpha.x").is_some());
+        assert!(t.step(ROOT, ".hidden").is_some(), "empty first segment");
+        assert!(t.step(ROOT, "é.y").is_some() && t.step(ROOT, "é").is_some());
+        assert!(t.step(ROOT, "\u{7f}z").is_some() && t.step(ROOT, "Zed").is_some());
+        for miss in ["beta", "b.x", "alphax", "Zeds", "ë", ".", "hidden", "x.alpha"] {
+            assert_eq!(t.step(ROOT, miss), None, "{miss}");
+        }
+        // Without an empty child, a leading dot cannot step anywhere.
+        let t = PathTrie::new(["a.b"]);
+        assert_eq!(t.step(ROOT, ".a.b"), None);
+        assert!(t.step(ROOT, "a.b").is_some());
     }
 }

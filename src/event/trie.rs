@@ -32,6 +32,7 @@ impl Default for Children {
 
 /// Does `key` contain a `.`? Keys are short: a plain loop beats `memchr`'s set-up.
 #[inline]
+#[allow(clippy::manual_contains)] // `contains` is the memchr call this avoids for short keys
 fn has_dot(key: &[u8]) -> bool {
     if key.len() < 32 {
         key.iter().any(|&b| b == b'.')
@@ -69,7 +70,7 @@ impl Children {
                 *self = Children::Map(map);
             }
             Children::Map(map) => {
-                map.insert(key.into(), node);
+                map.insert(key, node);
             }
         }
     }

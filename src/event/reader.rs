@@ -644,9 +644,17 @@ impl<'a> Reader<'a, '_, '_> {
                 && stepped.is_some_and(|c| seen | (1 << self.paths.rank(c)) == all)
                 && (depth == 1 || outer);
             if matches!(child, Target::Skip) && self.mode != ReadMode::Strict {
-                // The common case, without the call through `value`.
+                // The common case, without the call through `value`; a string without escapes
+                // (most skipped values) inline.
                 self.ws();
-                self.skip_fast()?;
+                let plain = match self.peek() {
+                    Some(b'"') => Some(string_run(self.bytes, self.pos + 1, false)),
+                    _ => None,
+                };
+                match plain {
+                    Some(end) if self.bytes.get(end) == Some(&b'"') => self.pos = end + 1,
+                    _ => self.skip_fast()?,
+                }
             } else {
                 self.value(child, depth + 1)?;
             }

@@ -149,7 +149,7 @@ impl FilterBuilder {
         for (i, text) in criteria.patterns().enumerate() {
             let pattern = self.options.build(text).map_err(|e| criteria.locate(i, e))?;
             if let (Source::Kinesis | Source::DynamoDb, Some(key)) = (self.source, data_key) {
-                if let Some(span) = plain_condition_on(pattern.ast(), key, "") {
+                if let Some(span) = plain_condition_on(pattern.ast(), key, None) {
                     let reason = format!(
                         "a plain-string condition on \"{key}\" is not allowed for {} records, whose {key} is matched \
                          as JSON: address a field inside it, e.g. {{\"{key}\": {{\"field\": [...]}}}}",
@@ -232,16 +232,20 @@ fn variant(compiled: &Compiled, key: &str, payload: Payload, policy: Mismatch) -
 }
 
 /// The span of a leaf array placed directly on the top-level data property `key`, if any (`$or`
-/// branches included).
-fn plain_condition_on(object: &Object, key: &str, prefix: &str) -> Option<Span> {
+/// branches included). `prefix` is the dotted path of `object`, `None` at the top level (an empty
+/// key is a path segment too: `{"": {"dynamodb": …}}` is the path `.dynamodb`).
+fn plain_condition_on(object: &Object, key: &str, prefix: Option<&str>) -> Option<Span> {
     for m in &object.members {
         match m {
             Member::Field { key: k, value, .. } => {
-                let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let path = match prefix {
+                    None => k.clone(),
+                    Some(prefix) => format!("{prefix}.{k}"),
+                };
                 match value {
                     FieldValue::Leaf { span, .. } if path == key => return Some(*span),
                     FieldValue::Object(inner) if key.starts_with(&path) => {
-                        if let Some(span) = plain_condition_on(inner, key, &path) {
+                        if let Some(span) = plain_condition_on(inner, key, Some(&path)) {
                             return Some(span);
                         }
                     }
@@ -509,6 +513,17 @@ mod tests {
         assert_eq!((e.line(), e.column()), (3, 32));
         assert_eq!(&doc[e.span().range()], "[]");
         assert!(e.to_string().starts_with("3:32: filter 1: "), "{e}");
+    }
+
+    /// Only the top-level data key is the data property: below an empty key (`{"": {...}}`, the
+    /// path `.dynamodb`) it is an ordinary field (found by fuzzing).
+    #[test]
+    fn plain_data_condition_only_at_the_top_level() {
+        let top = Filter::new(&criteria(&[r#"{"dynamodb": ["x"]}"#]), Source::DynamoDb).unwrap_err();
+        assert_eq!(top.kind(), ErrorKind::PlainDataPattern);
+        let nested = Filter::new(&criteria(&[r#"{"": {"dynamodb": ["x"]}}"#]), Source::DynamoDb).unwrap();
+        assert!(nested.matches(r#"{"": {"dynamodb": "x"}}"#).unwrap());
+        assert!(!nested.matches(r#"{"dynamodb": "x"}"#).unwrap());
     }
 
     #[test]

@@ -160,19 +160,7 @@ pub(crate) fn read(
     mode: ReadMode,
     out: &mut Leaves,
 ) -> Result<(), Error> {
-    out.clear();
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        paths,
-        max_depth,
-        mode,
-        stopped: false,
-        closing: false,
-        arrays: 0,
-        out,
-    };
+    let mut r = Reader::new(text, paths, max_depth, mode, out);
     r.skip_bom();
     r.ws();
     if r.peek() != Some(b'{') {
@@ -199,19 +187,7 @@ pub(crate) fn read_prefix(
     mode: ReadMode,
     out: &mut Leaves,
 ) -> Result<Option<usize>, Error> {
-    out.clear();
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        paths,
-        max_depth,
-        mode,
-        stopped: false,
-        closing: false,
-        arrays: 0,
-        out,
-    };
+    let mut r = Reader::new(text, paths, max_depth, mode, out);
     r.ws();
     if r.peek() != Some(b'{') {
         return Err(r.error_here("event is not a JSON object"));
@@ -445,18 +421,7 @@ fn skip_scalar(
 pub(crate) fn validate(text: &str, max_depth: usize) -> Result<(), Error> {
     static NO_PATHS: std::sync::OnceLock<PathTrie> = std::sync::OnceLock::new();
     let mut out = Leaves::default();
-    let mut r = Reader {
-        text,
-        bytes: text.as_bytes(),
-        pos: 0,
-        paths: NO_PATHS.get_or_init(PathTrie::default),
-        max_depth,
-        mode: ReadMode::Strict,
-        stopped: false,
-        closing: false,
-        arrays: 0,
-        out: &mut out,
-    };
+    let mut r = Reader::new(text, NO_PATHS.get_or_init(PathTrie::default), max_depth, ReadMode::Strict, &mut out);
     r.ws();
     r.value(Target::Skip, 1)?;
     r.ws();
@@ -509,7 +474,24 @@ struct Reader<'a, 'p, 'o> {
     out: &'o mut Leaves,
 }
 
-impl<'a> Reader<'a, '_, '_> {
+impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
+    /// A reader at the start of `text`; `out` is cleared.
+    fn new(text: &'a str, paths: &'p PathTrie, max_depth: usize, mode: ReadMode, out: &'o mut Leaves) -> Self {
+        out.clear();
+        Reader {
+            text,
+            bytes: text.as_bytes(),
+            pos: 0,
+            paths,
+            max_depth,
+            mode,
+            stopped: false,
+            closing: false,
+            arrays: 0,
+            out,
+        }
+    }
+
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }

@@ -189,11 +189,7 @@ fn kinesis(record: &str, decode: bool, max_depth: usize, scratch: &mut ViewScrat
     s.start();
     s.members(|m| {
         if m.key != inner.key {
-            if !first {
-                view.push(',');
-            }
-            first = false;
-            view.push_str(&record[m.key.start..m.value.end]);
+            push_member(view, &mut first, &record[m.key.start..m.value.end]);
         }
         true
     })?;
@@ -204,11 +200,7 @@ fn kinesis(record: &str, decode: bool, max_depth: usize, scratch: &mut ViewScrat
             data = Some(m.clone());
             return true;
         }
-        if !first {
-            view.push(',');
-        }
-        first = false;
-        view.push_str(&record[m.key.start..m.value.end]);
+        push_member(view, &mut first, &record[m.key.start..m.value.end]);
         true
     })?;
     let mut payload = Payload::AsIs;
@@ -226,6 +218,15 @@ fn kinesis(record: &str, decode: bool, max_depth: usize, scratch: &mut ViewScrat
     }
     scratch.view.push('}');
     Ok((payload, true))
+}
+
+/// Appends one `"key": value` member to an object being built, after a comma unless it is the first.
+fn push_member(view: &mut String, first: &mut bool, member: &str) {
+    if !*first {
+        view.push(',');
+    }
+    *first = false;
+    view.push_str(member);
 }
 
 /// Encodes `bytes` as standard base64 with padding (the form Lambda delivers payloads in).

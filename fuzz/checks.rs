@@ -1141,9 +1141,6 @@ pub fn lambda(data: &[u8]) {
                 assert_eq!(e.kind(), ErrorKind::TooManyFilters, "{e:?}");
                 assert_eq!(index, Some(eventsift::lambda::DEFAULT_MAX_FILTERS));
             } else {
-                if bad.is_none() && known_plain_data_bug(e, &compiled) {
-                    return;
-                }
                 let bad = bad.unwrap_or_else(|| panic!("Filter::new rejects valid criteria: {e:?}"));
                 assert_eq!(index, Some(bad), "{e:?}");
                 match &compiled[bad] {
@@ -1164,26 +1161,6 @@ pub fn lambda(data: &[u8]) {
     let strict = Filter::builder(source).read_mode(ReadMode::Strict).build(doc).expect("builds with Skip");
     check_record(filter, &strict, &patterns, &literals, payload);
     check_batch(filter, payload);
-}
-
-/// A known library bug (tests/data/fuzz/lambda/plain_condition_below_empty_key): a member with
-/// an empty key makes the PlainDataPattern check join its children without the separator, so
-/// `{"": {"dynamodb": [...]}}` (path `.dynamodb`) is rejected. The fuzzer (built with
-/// `--cfg fuzzing`) steps over it to keep searching; `cargo test` still fails on it, through the
-/// ignored test `known_library_bugs`, until the bug is fixed.
-#[allow(unexpected_cfgs)]
-fn known_plain_data_bug(e: &Error, compiled: &[Result<Pattern, Error>]) -> bool {
-    fn empty_key(o: &Object) -> bool {
-        o.members.iter().any(|m| match m {
-            Member::Field { key, value, .. } => {
-                key.is_empty() || matches!(value, FieldValue::Object(inner) if empty_key(inner))
-            }
-            Member::Or { branches, .. } => branches.iter().any(empty_key),
-        })
-    }
-    cfg!(fuzzing)
-        && e.kind() == ErrorKind::PlainDataPattern
-        && e.filter_index().and_then(|i| compiled.get(i)).is_some_and(|p| p.as_ref().is_ok_and(|p| empty_key(p.ast())))
 }
 
 fn check_record(filter: &Filter, strict: &Filter, patterns: &[Pattern], literals: &HashSet<String>, record: &str) {

@@ -12,11 +12,7 @@ use std::path::{Path, PathBuf};
 /// Regression files that still fail because of a library bug not fixed yet: `(target/file, why)`.
 /// They are skipped by the replay tests and replayed by the ignored test `known_library_bugs`, which
 /// passes once the bug is fixed (then remove the entry).
-const KNOWN_LIBRARY_BUGS: &[(&str, &str)] = &[(
-    "lambda/plain_condition_below_empty_key",
-    "src/lambda/filter.rs plain_condition_on joins an empty parent key as no prefix, so \
-     {\"\": {\"dynamodb\": [...]}} (path \".dynamodb\") is rejected as PlainDataPattern",
-)];
+const KNOWN_LIBRARY_BUGS: &[(&str, &str)] = &[];
 
 type Check = fn(&[u8]);
 

@@ -11,7 +11,8 @@ const KEYS: &[&str] = &["a", "b", "c", "a.b", ""];
 
 fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
-        prop::sample::select(vec!["x", "y", "xy", "Xy", "", "yx", "10.0.0.7", "10.1.0.1"]).prop_map(|s| json!(s)),
+        prop::sample::select(vec!["x", "y", "xy", "Xy", "", "yx", "x\"", "\"y", "10.0.0.7", "10.1.0.1"])
+            .prop_map(|s| json!(s)),
         prop::sample::select(vec![json!(0), json!(1), json!(1.0), json!(2.5), json!(-1), json!(300), json!(1e9)]),
         any::<bool>().prop_map(Value::Bool),
         Just(Value::Null),
@@ -34,8 +35,10 @@ fn event() -> impl Strategy<Value = Value> {
 }
 
 fn condition() -> impl Strategy<Value = Value> {
-    let s = || prop::sample::select(vec!["x", "y", "X", "xy", ""]);
-    let ne = || prop::sample::select(vec!["x", "y", "X", "xy"]);
+    // `x"` and `"y`: a quote at the edge of prefix and suffix values (SPEC §10 event-ruler 2.0.1
+    // artefacts; the events hold `x`, `y`, `x"` and `"y`).
+    let s = || prop::sample::select(vec!["x", "y", "X", "xy", "", "x\"", "\"y"]);
+    let ne = || prop::sample::select(vec!["x", "y", "X", "xy", "x\"", "\"y"]);
     prop_oneof![
         scalar(),
         s().prop_map(|v| json!({"prefix": v})),
@@ -50,7 +53,7 @@ fn condition() -> impl Strategy<Value = Value> {
         ne().prop_map(|v| json!({"anything-but": {"prefix": v}})),
         ne().prop_map(|v| json!({"anything-but": {"suffix": v}})),
         s().prop_map(|v| json!({"anything-but": {"equals-ignore-case": v}})),
-        prop::sample::select(vec!["x*", "*"]).prop_map(|v| json!({"anything-but": {"wildcard": v}})),
+        prop::sample::select(vec!["x*", "*", "*y"]).prop_map(|v| json!({"anything-but": {"wildcard": v}})),
         prop::sample::select(vec![
             json!(["=", 1]),
             json!([">", 0]),
@@ -64,8 +67,22 @@ fn condition() -> impl Strategy<Value = Value> {
     ]
 }
 
+/// A leading-`*` wildcard, plain or inside `anything-but`, beside `equals-ignore-case` on one field,
+/// in either order (SPEC §10 event-ruler 2.0.1 artefacts); rare among random leaf arrays.
+fn wildcard_beside_ignore_case() -> impl Strategy<Value = Value> {
+    let wildcard = prop_oneof![
+        prop::sample::select(vec!["*y", "*x", "*xy"]).prop_map(|w| json!({"wildcard": w})),
+        prop::sample::select(vec!["*y", "*x", "*xy"]).prop_map(|w| json!({"anything-but": {"wildcard": w}})),
+    ];
+    let ignore_case = prop::sample::select(vec!["x", "X", "y", ""]).prop_map(|v| json!({"equals-ignore-case": v}));
+    (wildcard, ignore_case, any::<bool>()).prop_map(|(w, i, swap)| if swap { json!([i, w]) } else { json!([w, i]) })
+}
+
 fn pattern_object() -> impl Strategy<Value = Value> {
-    let leaf = prop::collection::vec(condition(), 1..3).prop_map(Value::Array);
+    let leaf = prop_oneof![
+        8 => prop::collection::vec(condition(), 1..3).prop_map(Value::Array),
+        1 => wildcard_beside_ignore_case(),
+    ];
     let field = leaf.prop_recursive(2, 8, 3, |inner| {
         prop::collection::btree_map(prop::sample::select(KEYS), inner, 1..3)
             .prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_string(), v)).collect()))

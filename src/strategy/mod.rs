@@ -113,7 +113,9 @@ use crate::{Dialect, ErrorKind, Pattern};
 /// Valid EventBridge pattern text: literals (strings, numbers, `true`, `false`, `null`), `prefix`,
 /// `suffix`, `equals-ignore-case` (also inside prefix and suffix), `anything-but` in every form,
 /// `numeric` (one bound and two-sided ranges), `cidr` (IPv4 and IPv6), `exists`, `wildcard`,
-/// `$or`, nested objects, dotted and repeated keys.
+/// `$or`, nested objects, dotted and repeated keys. Values with a `"` at either end and leading-`*`
+/// wildcards beside `equals-ignore-case` on one field are among them (the event-ruler 2.0.1
+/// artefacts of SPEC §10).
 ///
 /// ```
 /// use eventsift::strategy::patterns;

@@ -120,13 +120,15 @@ pub(crate) fn key() -> BoxedStrategy<String> {
 }
 
 /// String values: short runs of `a`–`c` (which shrink to `""`), now and then something with
-/// case, escapes or characters outside the BMP.
+/// case, escapes or characters outside the BMP, or a `"` at either end (as prefix and suffix
+/// values these are where event-ruler 2.0.1 goes wrong, SPEC §10).
 pub(crate) fn text() -> BoxedStrategy<String> {
     prop_oneof![
         6 => "[abc]{0,3}",
         1 => "[a-cA-C0-9 ._-]{1,5}",
         1 => select(vec![
-            "aws.ec2", "running", "us-east-1", "ÄÖÜ", "äöü", "ǅ", "𐐀x", "say \"hi\"", "a\\b", "ß", "Σ"
+            "aws.ec2", "running", "us-east-1", "ÄÖÜ", "äöü", "ǅ", "𐐀x", "say \"hi\"", "a\\b", "ß", "Σ", "\"b",
+            "b\""
         ])
         .prop_map(String::from),
     ]
@@ -134,7 +136,7 @@ pub(crate) fn text() -> BoxedStrategy<String> {
 }
 
 fn nonempty_text() -> BoxedStrategy<String> {
-    prop_oneof![6 => "[abc]{1,3}", 1 => select(vec!["Ab", "x-1", "É"]).prop_map(String::from)].boxed()
+    prop_oneof![6 => "[abc]{1,3}", 1 => select(vec!["Ab", "x-1", "É", "a\"", "\"a"]).prop_map(String::from)].boxed()
 }
 
 /// `m / 10^scale` in plain decimal notation (`decimal(-5, 3)` is `-0.005`).
@@ -339,9 +341,43 @@ fn within_complexity(conds: Vec<Cond>) -> Vec<Cond> {
     kept
 }
 
+/// A leading-`*` wildcard, plain or inside `anything-but`, beside `equals-ignore-case`, in either
+/// order: a pairing that event-ruler 2.0.1 gets wrong (SPEC §10), rare among random leaf arrays.
+fn wildcard_beside_ignore_case() -> BoxedStrategy<Vec<Cond>> {
+    ("[a-c]{1,2}", any::<bool>(), text(), any::<bool>())
+        .prop_map(|(tail, negated, other, swap)| {
+            let w = format!("*{tail}");
+            let wildcard = if negated {
+                Cond {
+                    text: format!(r#"{{"anything-but": {{"wildcard": {}}}}}"#, quote(&w)),
+                    wildcard: None,
+                    anything_but_wildcards: vec![w],
+                }
+            } else {
+                Cond {
+                    text: format!(r#"{{"wildcard": {}}}"#, quote(&w)),
+                    wildcard: Some(w),
+                    anything_but_wildcards: Vec::new(),
+                }
+            };
+            let ignore_case = plain(format!(r#"{{"equals-ignore-case": {}}}"#, quote(&other)));
+            if swap {
+                vec![ignore_case, wildcard]
+            } else {
+                vec![wildcard, ignore_case]
+            }
+        })
+        .boxed()
+}
+
 /// A leaf array of one to three conditions.
 pub(crate) fn leaf(d: Dialect) -> BoxedStrategy<Vec<Cond>> {
-    vec(condition(d), 1..=3).prop_map(within_complexity).boxed()
+    let random = vec(condition(d), 1..=3).prop_map(within_complexity);
+    if d.supports(Operator::Wildcard) && d.supports(Operator::AnythingButWildcard) {
+        prop_oneof![20 => random, 1 => wildcard_beside_ignore_case()].boxed()
+    } else {
+        random.boxed()
+    }
 }
 
 fn object_from(fields: Vec<(String, PValue)>, or: Option<Vec<PObject>>, at: Index) -> PObject {

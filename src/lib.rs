@@ -91,7 +91,7 @@ pub use error::{Error, ErrorKind, Span};
 pub use event::{ReadMode, DEFAULT_MAX_EVENT_DEPTH};
 pub use lambda::Source;
 pub use machine::{Machine, MachineBuilder, Matches, RuleId, Scratch, SharedMachine};
-pub use matcher::{Pattern, PatternBuilder};
+pub use matcher::{BranchExplanation, Explanation, FieldExplanation, Pattern, PatternBuilder, ValueSeen};
 pub use syntax::dialect::Dialect;
 
 /// The README's examples, compiled and run as doctests so that they stay true.

@@ -26,10 +26,10 @@ use crate::syntax::json::{self, Kind, Node};
 use crate::Pattern;
 
 /// A leaf: full path, value node, trail of (array id, element index).
-struct Leaf<'n, 'a> {
-    path: String,
-    value: &'n Node<'a>,
-    trail: Vec<(usize, usize)>,
+pub(crate) struct Leaf<'n, 'a> {
+    pub path: String,
+    pub value: &'n Node<'a>,
+    pub trail: Vec<(usize, usize)>,
 }
 
 /// Does `event` (JSON text) match `pattern`, by exhaustive search?
@@ -51,7 +51,7 @@ pub fn matches(pattern: &Pattern, event: &str) -> Result<bool, Error> {
 
 /// `path` is `None` at the top level (so that a top-level key `""` still yields the path `""`, and
 /// below it `".b"`).
-fn flatten<'n, 'a>(
+pub(crate) fn flatten<'n, 'a>(
     node: &'n Node<'a>,
     path: Option<&str>,
     trail: &mut Vec<(usize, usize)>,
@@ -86,11 +86,11 @@ fn flatten<'n, 'a>(
 }
 
 /// Two leaves conflict when some array appears in both trails at different indices.
-fn conflict(a: &Leaf<'_, '_>, b: &Leaf<'_, '_>) -> bool {
+pub(crate) fn conflict(a: &Leaf<'_, '_>, b: &Leaf<'_, '_>) -> bool {
     a.trail.iter().any(|(array, i)| b.trail.iter().any(|(array2, j)| array == array2 && i != j))
 }
 
-fn branch(branch: &Branch, paths: &[Box<str>], leaves: &[Leaf<'_, '_>]) -> bool {
+pub(crate) fn branch(branch: &Branch, paths: &[Box<str>], leaves: &[Leaf<'_, '_>]) -> bool {
     let mut chosen: Vec<Option<usize>> = Vec::new();
     choose(branch, paths, leaves, 0, &mut chosen)
 }
@@ -141,7 +141,7 @@ fn absences_hold(branch: &Branch, paths: &[Box<str>], leaves: &[Leaf<'_, '_>], c
     })
 }
 
-fn test(m: &Matcher, node: &Node<'_>) -> bool {
+pub(crate) fn test(m: &Matcher, node: &Node<'_>) -> bool {
     let string = match &node.kind {
         Kind::String(s) => Some(&**s),
         _ => None,

@@ -1,477 +1,467 @@
-//! Command-line interface. Exit codes: 0 success, 1 invalid pattern, criteria or batch, 2 usage or
-//! I/O error.
+//! Command-line interface. Exit codes: 0 success, 1 findings (invalid filters, failed tests, no
+//! match for `explain`), 2 usage or I/O error. Data goes to stdout, diagnostics to stderr.
 
-use std::fs;
-use std::io::{self, BufRead, BufWriter, Read, Write};
+mod check;
+mod diag;
+mod doc;
+mod find;
+mod stream;
+mod testfile;
 
-use eventsift::lambda::{DataFormat, DropReason, Filter, FilterBuilder, LintOptions, Mismatch};
-use eventsift::{Dialect, Pattern, PatternBuilder, Source};
+use std::io::{self, IsTerminal, Read};
+use std::path::{Path, PathBuf};
 
-const USAGE: &str = r#"eventsift — EventBridge event patterns, checked and matched as AWS does
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use eventsift::lambda::{DataFormat, Filter, LintOptions, Mismatch, StreamViewType};
+use eventsift::{Dialect, Pattern, Source};
 
-USAGE:
-    eventsift check [--dialect D] [--source S] [LINT OPTIONS] FILE...
-        Validate pattern files and Lambda FilterCriteria files ({"Filters": [...]}).
-        Exit 0 when all are valid, 1 when any is invalid (diagnostics with
-        file:line:column and carets on stderr), 2 on usage or I/O errors.
-        FilterCriteria files are also linted: warnings for filters that are valid
-        but can never do what was meant (exit 0 unless --deny-warnings).
+const EXAMPLES: &str = "\
+Examples:
+  eventsift check template.yaml                 validate every filter in a SAM/CloudFormation template
+  eventsift check . --format github             a repository, as GitHub annotations
+  eventsift test filters.test.yaml              run filter unit tests
+  eventsift explain pattern.json event.json     why an event matches or not
+  eventsift filter --source dynamodb --criteria criteria.json batch.json
+  eventsift match --machine rules.json events.jsonl.gz --count";
 
-    eventsift filter --criteria FILE --source S [FILTER OPTIONS] [INPUT|-]
-        Apply a FilterCriteria as a Lambda event-source mapping does. INPUT (default:
-        standard input) is a Lambda invocation event ({"Records": [...]}, Kafka
-        "records", MQ "messages"), printed back with only the records that pass, or
-        JSON Lines of records, of which the passing lines are printed. A summary
-        (kept/dropped, and each dropped record's id and reason) goes to stderr.
+#[derive(Parser)]
+#[command(
+    name = "eventsift",
+    version,
+    about = "EventBridge event patterns and Lambda filter criteria, checked and matched as AWS does",
+    after_help = EXAMPLES,
+    propagate_version = true
+)]
+struct Cli {
+    /// When to color output: auto (a terminal, and NO_COLOR unset), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
+    #[command(subcommand)]
+    command: Command,
+}
 
-    eventsift match [--dialect D] PATTERN_FILE [EVENTS_FILE|-]
-        Read events as JSON Lines (default: standard input) and print `true` or `false`
-        per event, in order. A line that is not a valid JSON object prints
-        `error: <reason>` and processing continues. Blank lines are skipped.
-        Exit 0 unless the pattern is invalid (1) or a file cannot be read (2).
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
-OPTIONS:
-    --dialect D    EventBridge (default), Pipes or LambdaEsm (patterns; criteria use LambdaEsm)
-    --source S     dynamodb, kinesis, sqs, kafka, mq or raw (criteria; `check` infers it
-                   from the data key the filters use when not given)
+#[derive(Subcommand)]
+enum Command {
+    /// Find and validate filters: pattern and FilterCriteria files, CloudFormation/SAM templates
+    /// (YAML or JSON, CDK synth output included), serverless.yml, Terraform plans (JSON).
+    #[command(after_help = "\
+Examples:
+  eventsift check template.yaml
+  eventsift check cdk.out                        CDK synth output (*.template.json)
+  eventsift check . --format sarif > eventsift.sarif
+  eventsift check filter.json --dialect EventBridge
+  terraform show -json plan.out > plan.json && eventsift check plan.json
 
-FILTER OPTIONS:
-    --criteria FILE        the FilterCriteria document
-    --mismatch M           drop (default) or ignore: what a filter does when the payload is
-                           not in the form its pattern expects (JSON vs plain text)
-    --max-filters N        filters allowed (default 5, at most 10)
-    --strict               validate every record in full
-    --batch | --records    read INPUT as one invocation event, or as JSON Lines of records
-                           (default: an invocation event if it is one, else JSON Lines)
-    --quiet                no summary on stderr
+Directories are read recursively (.json, .yaml, .yml, .template), skipping .git, node_modules,
+target, cdk.out, .aws-sam, .serverless and .terraform unless named. Exit 0 when clean, 1 on errors
+(or warnings with --deny-warnings), 2 on usage or I/O errors.")]
+    Check(CheckArgs),
+    /// Run filter unit tests: patterns or criteria with events and their expected verdicts.
+    #[command(after_help = "\
+Example test file (YAML or JSON):
+  tests:
+    - name: running instances
+      pattern: {source: [aws.ec2], detail: {state: [running]}}
+      cases:
+        - event: {source: aws.ec2, detail: {state: running}}
+          match: true
+        - event_file: events/stopped.json
+          match: false
 
-LINT OPTIONS:
-    --stream-view-type T   KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES (DynamoDB)
-    --data-format F        json or text: what the payloads are known to be
-    --deny-warnings        exit 1 when there are warnings
+Prints one line per case and a closing `N passed, N failed`; exit 1 when a case fails.")]
+    Test(TestArgs),
+    /// Explain why an event matches a pattern (or a record a FilterCriteria) or not.
+    #[command(after_help = "\
+Examples:
+  eventsift explain pattern.json event.json
+  eventsift explain '{\"detail\": {\"state\": [\"running\"]}}' '{\"detail\": {\"state\": \"stopped\"}}'
+  eventsift explain --criteria criteria.json --source sqs record.json
 
-GENERAL:
-    -h, --help     Print this help
-    -V, --version  Print the version
-"#;
+PATTERN and EVENT are file paths, inline JSON, or - for standard input. Exit 0 on a match, 1 on no
+match, 2 on usage or input errors.")]
+    Explain(ExplainArgs),
+    /// Apply a FilterCriteria as a Lambda event-source mapping does, to an invocation event or to
+    /// JSON Lines of records (gzip read directly).
+    #[command(after_help = "\
+Examples:
+  eventsift filter --source dynamodb --criteria criteria.json batch.json
+  eventsift filter --source sqs --criteria criteria.json records.jsonl.gz --count
+  cat records.jsonl | eventsift filter --source kinesis --criteria criteria.json --invert")]
+    Filter(FilterArgs),
+    /// Match events (JSON Lines, gzip read directly) against one pattern, printing true/false per
+    /// event, or against many named rules (--machine), printing the ids each event matches.
+    #[command(after_help = "\
+Examples:
+  eventsift match pattern.json events.jsonl
+  eventsift match --machine rules.json events.jsonl.gz --count
+
+A rules file is a JSON or YAML object of rule ids to patterns (objects, or pattern strings).")]
+    Match(MatchArgs),
+    /// Print a shell completion script.
+    #[command(after_help = "Example:\n  eventsift completions bash > /etc/bash_completion.d/eventsift")]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Clone, Copy, Default, ValueEnum, PartialEq, Eq)]
+enum FormatArg {
+    /// Diagnostics with carets on stderr.
+    #[default]
+    Human,
+    /// JSON Lines on stdout: one object per file, per diagnostic, and a summary.
+    Json,
+    /// SARIF 2.1.0 on stdout (for code-scanning uploads).
+    Sarif,
+    /// GitHub workflow commands on stdout (inline annotations).
+    Github,
+}
+
+#[derive(Args)]
+struct LintArgs {
+    /// KEYS_ONLY, NEW_IMAGE, OLD_IMAGE or NEW_AND_OLD_IMAGES: what the DynamoDB stream carries.
+    #[arg(long, value_parser = parse_view_type)]
+    stream_view_type: Option<StreamViewType>,
+    /// json or text: what the payloads (data property) are known to be.
+    #[arg(long, value_parser = parse_data_format)]
+    data_format: Option<DataFormat>,
+}
+
+impl LintArgs {
+    fn options(&self) -> LintOptions {
+        let mut o = LintOptions::default();
+        if let Some(t) = self.stream_view_type {
+            o = o.stream_view_type(t);
+        }
+        if let Some(f) = self.data_format {
+            o = o.data_format(f);
+        }
+        o
+    }
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Files or directories.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Take every named file for a pattern in this dialect: EventBridge, Pipes or LambdaEsm.
+    #[arg(long, value_parser = parse_dialect)]
+    dialect: Option<Dialect>,
+    /// The source of criteria whose event source is not known: dynamodb, kinesis, sqs, kafka, mq, raw.
+    #[arg(long, value_parser = parse_source)]
+    source: Option<Source>,
+    #[command(flatten)]
+    lint: LintArgs,
+    /// Filters allowed per FilterCriteria (default 5; AWS can raise the quota to 10).
+    #[arg(long, default_value_t = eventsift::lambda::DEFAULT_MAX_FILTERS, value_parser = parse_max_filters)]
+    max_filters: usize,
+    /// Exit 1 when there are warnings.
+    #[arg(long)]
+    deny_warnings: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: FormatArg,
+    /// Say what each file was taken for (pattern, criteria, template, …).
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+#[derive(Args)]
+struct TestArgs {
+    /// Test files (YAML or JSON).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Print only failures and the closing line.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// The pattern (or with --criteria, the FilterCriteria): a file, inline JSON, or -.
+    pattern: String,
+    /// The event (or record): a file, inline JSON, or -.
+    event: String,
+    /// PATTERN is a FilterCriteria document and EVENT a record of --source.
+    #[arg(long)]
+    criteria: bool,
+    /// The record's source, with --criteria: dynamodb, kinesis, sqs, kafka, mq or raw.
+    #[arg(long, value_parser = parse_source)]
+    source: Option<Source>,
+    /// The pattern's dialect: EventBridge (default), Pipes or LambdaEsm.
+    #[arg(long, value_parser = parse_dialect)]
+    dialect: Option<Dialect>,
+    /// human (default) or json.
+    #[arg(long, value_enum, default_value_t)]
+    format: FormatArg,
+}
+
+#[derive(Args)]
+struct FilterArgs {
+    /// The FilterCriteria document ({"Filters": [...]}).
+    #[arg(long)]
+    criteria: PathBuf,
+    /// dynamodb, kinesis, sqs, kafka, mq or raw.
+    #[arg(long, value_parser = parse_source)]
+    source: Source,
+    /// drop (default) or ignore: what a filter does when the payload is not in the form its
+    /// pattern expects (JSON vs plain text).
+    #[arg(long, default_value = "drop", value_parser = parse_mismatch)]
+    mismatch: Mismatch,
+    /// Filters allowed (default 5, at most 10).
+    #[arg(long, default_value_t = eventsift::lambda::DEFAULT_MAX_FILTERS, value_parser = parse_max_filters)]
+    max_filters: usize,
+    /// Validate every record in full.
+    #[arg(long)]
+    strict: bool,
+    /// Read INPUT as one invocation event.
+    #[arg(long, conflicts_with = "records")]
+    batch: bool,
+    /// Read INPUT as JSON Lines of records.
+    #[arg(long)]
+    records: bool,
+    /// Print only the number of records kept (dropped, with --invert).
+    #[arg(long)]
+    count: bool,
+    /// Print the records that are dropped instead of those kept (JSON Lines input).
+    #[arg(long)]
+    invert: bool,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+    /// The input (default: standard input); gzip is detected by its magic bytes.
+    input: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct MatchArgs {
+    /// The pattern file (not with --machine).
+    #[arg(required_unless_present = "machine")]
+    pattern: Option<PathBuf>,
+    /// Events as JSON Lines (default: standard input); gzip is detected by its magic bytes.
+    events: Option<PathBuf>,
+    /// A rules file (an object of rule ids to patterns): print each event's matching rule ids.
+    #[arg(long, conflicts_with = "pattern")]
+    machine: Option<PathBuf>,
+    /// EventBridge (default), Pipes or LambdaEsm.
+    #[arg(long, value_parser = parse_dialect)]
+    dialect: Option<Dialect>,
+    /// Print only counts: matching events (per rule too, with --machine).
+    #[arg(long)]
+    count: bool,
+    /// Count or print the events that do not match.
+    #[arg(long)]
+    invert: bool,
+}
+
+fn parse_dialect(s: &str) -> Result<Dialect, String> {
+    Dialect::from_name(s).ok_or_else(|| format!("unknown dialect '{s}' (EventBridge, Pipes, LambdaEsm)"))
+}
+
+fn parse_max_filters(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=eventsift::lambda::MAX_FILTERS).contains(&n) => Ok(n),
+        _ => Err(format!("must be 1 to {}, not '{s}'", eventsift::lambda::MAX_FILTERS)),
+    }
+}
+
+fn parse_source(s: &str) -> Result<Source, String> {
+    s.parse()
+}
+
+fn parse_view_type(s: &str) -> Result<StreamViewType, String> {
+    s.parse()
+}
+
+fn parse_data_format(s: &str) -> Result<DataFormat, String> {
+    match s {
+        "json" => Ok(DataFormat::Json),
+        "text" => Ok(DataFormat::Text),
+        _ => Err(format!("unknown data format '{s}' (json, text)")),
+    }
+}
+
+fn parse_mismatch(s: &str) -> Result<Mismatch, String> {
+    match s {
+        "drop" => Ok(Mismatch::Drop),
+        "ignore" => Ok(Mismatch::IgnoreDataConditions),
+        _ => Err(format!("unknown mismatch policy '{s}' (drop, ignore)")),
+    }
+}
 
 /// Runs the command line; returns the exit code.
 pub fn run(args: &[String]) -> i32 {
-    let Some((command, rest)) = args.split_first() else {
-        eprint!("{USAGE}");
-        return 2;
-    };
-    match command.as_str() {
-        "-h" | "--help" | "help" => {
-            print!("{USAGE}");
-            0
-        }
-        "-V" | "--version" => {
-            println!("eventsift {}", env!("CARGO_PKG_VERSION"));
-            0
-        }
-        "check" => with_options(rest, check),
-        "match" => with_options(rest, match_events),
-        "filter" => with_options(rest, filter_records),
-        other => usage_error(&format!("unknown command '{other}'")),
-    }
-}
-
-fn usage_error(message: &str) -> i32 {
-    eprintln!("eventsift: {message}\n\n{USAGE}");
-    2
-}
-
-/// How `filter` reads its input.
-#[derive(Clone, Copy, PartialEq)]
-enum InputForm {
-    Auto,
-    Batch,
-    Records,
-}
-
-/// Everything the options say.
-struct Options {
-    pattern: PatternBuilder,
-    source: Option<Source>,
-    criteria: Option<String>,
-    filter: Option<FilterBuilder>,
-    mismatch: Mismatch,
-    max_filters: usize,
-    strict: bool,
-    form: InputForm,
-    quiet: bool,
-    lint: LintOptions,
-    deny_warnings: bool,
-}
-
-impl Options {
-    fn filter_builder(&self, source: Source) -> FilterBuilder {
-        let mut b = Filter::builder(source).mismatch(self.mismatch).max_filters(self.max_filters);
-        if self.strict {
-            b = b.read_mode(eventsift::ReadMode::Strict);
-        }
-        b
-    }
-}
-
-/// Parses the options and collects positional arguments, then runs `command`.
-fn with_options(args: &[String], command: fn(&Options, &[String]) -> i32) -> i32 {
-    let mut o = Options {
-        pattern: Pattern::builder(),
-        source: None,
-        criteria: None,
-        filter: None,
-        mismatch: Mismatch::Drop,
-        max_filters: eventsift::lambda::DEFAULT_MAX_FILTERS,
-        strict: false,
-        form: InputForm::Auto,
-        quiet: false,
-        lint: LintOptions::default(),
-        deny_warnings: false,
-    };
-    let mut positional = Vec::new();
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let (name, inline) = match arg.split_once('=') {
-            Some((n, v)) if n.starts_with("--") => (n, Some(v.to_string())),
-            _ => (arg.as_str(), None),
-        };
-        let takes_value = matches!(
-            name,
-            "--dialect"
-                | "--source"
-                | "--criteria"
-                | "--mismatch"
-                | "--max-filters"
-                | "--stream-view-type"
-                | "--data-format"
-        );
-        let value = if takes_value {
-            match inline.or_else(|| it.next().cloned()) {
-                Some(v) => v,
-                None => return usage_error(&format!("{name} needs a value")),
-            }
-        } else {
-            String::new()
-        };
-        match name {
-            "--dialect" => match Dialect::from_name(&value) {
-                Some(d) => o.pattern = o.pattern.dialect(d),
-                None => return usage_error(&format!("unknown dialect '{value}' (EventBridge, Pipes, LambdaEsm)")),
-            },
-            "--source" => match value.parse() {
-                Ok(s) => o.source = Some(s),
-                Err(e) => return usage_error(&e),
-            },
-            "--criteria" => o.criteria = Some(value),
-            "--mismatch" => {
-                o.mismatch = match value.as_str() {
-                    "drop" => Mismatch::Drop,
-                    "ignore" => Mismatch::IgnoreDataConditions,
-                    _ => return usage_error(&format!("unknown --mismatch '{value}' (drop, ignore)")),
-                }
-            }
-            "--max-filters" => match value.parse::<usize>() {
-                Ok(n) if (1..=eventsift::lambda::MAX_FILTERS).contains(&n) => o.max_filters = n,
-                _ => return usage_error(&format!("--max-filters must be 1 to 10, not '{value}'")),
-            },
-            "--stream-view-type" => match value.parse() {
-                Ok(t) => o.lint = o.lint.stream_view_type(t),
-                Err(e) => return usage_error(&e),
-            },
-            "--data-format" => {
-                o.lint = o.lint.data_format(match value.as_str() {
-                    "json" => DataFormat::Json,
-                    "text" => DataFormat::Text,
-                    _ => return usage_error(&format!("unknown --data-format '{value}' (json, text)")),
-                })
-            }
-            "--strict" => o.strict = true,
-            "--batch" => o.form = InputForm::Batch,
-            "--records" => o.form = InputForm::Records,
-            "--quiet" | "-q" => o.quiet = true,
-            "--deny-warnings" => o.deny_warnings = true,
-            "-h" | "--help" => {
-                print!("{USAGE}");
-                return 0;
-            }
-            "-" => positional.push(arg.clone()),
-            a if a.starts_with('-') => return usage_error(&format!("unknown option '{a}'")),
-            _ => positional.push(arg.clone()),
-        }
-    }
-    if let Some(source) = o.source {
-        o.filter = Some(o.filter_builder(source));
-    }
-    command(&o, &positional)
-}
-
-fn read_file(path: &str) -> Result<String, i32> {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
+    let cli = match Cli::try_parse_from(std::iter::once("eventsift".to_string()).chain(args.iter().cloned())) {
+        Ok(c) => c,
         Err(e) => {
-            eprintln!("eventsift: cannot read {path}: {e}");
-            return Err(2);
+            let _ = e.print();
+            return e.exit_code();
         }
     };
-    String::from_utf8(bytes).map_err(|e| {
-        eprintln!("eventsift: {path}: not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to());
-        1
-    })
-}
-
-fn compile(builder: &PatternBuilder, path: &str) -> Result<Pattern, i32> {
-    let text = read_file(path)?;
-    compile_text(builder, path, &text)
-}
-
-fn compile_text(builder: &PatternBuilder, path: &str, text: &str) -> Result<Pattern, i32> {
-    builder.build(text).map_err(|e| {
-        eprintln!("{path}:{e:#}");
-        eprintln!("  = kind: {}", e.kind());
-        1
-    })
-}
-
-/// Is `text` a FilterCriteria document rather than a pattern?
-fn is_criteria(text: &str) -> bool {
-    let t = text.trim_start_matches('\u{feff}').trim_start();
-    t.starts_with('{') && {
-        let rest = t[1..].trim_start();
-        rest.starts_with("\"Filters\"") || rest.starts_with("\"FilterCriteria\"") || rest.starts_with('}')
-    }
-}
-
-/// The source whose data key the criteria's patterns use (for `check` without `--source`).
-fn infer_source(text: &str) -> Source {
-    let Ok(criteria) = eventsift::lambda::FilterCriteria::parse_lenient(text) else { return Source::Raw };
-    let mut found = Source::Raw;
-    for p in criteria.patterns() {
-        let Ok(pattern) = Pattern::builder().dialect(Dialect::LambdaEsm).build(p) else { continue };
-        for path in pattern.paths() {
-            let first = path.split('.').next().unwrap_or_default();
-            found = match first {
-                "dynamodb" => Source::DynamoDb,
-                "body" => Source::Sqs,
-                "value" => Source::Kafka,
-                "data" if path == "data" => Source::Mq,
-                "data" | "partitionKey" => Source::Kinesis,
-                _ => continue,
-            };
-            return found;
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stderr().is_terminal(),
+    };
+    match cli.command {
+        Command::Check(a) => run_check(a, color),
+        Command::Test(a) => testfile::run(&a.files, a.quiet, color),
+        Command::Explain(a) => run_explain(a),
+        Command::Filter(a) => stream::filter(&a),
+        Command::Match(a) => stream::match_events(&a),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "eventsift", &mut io::stdout());
+            0
         }
     }
-    found
 }
 
-fn compile_criteria(o: &Options, path: &str, text: &str) -> Result<(Filter, Source), i32> {
-    let source = o.source.unwrap_or_else(|| infer_source(text));
-    let builder = o.filter.clone().unwrap_or_else(|| o.filter_builder(source));
-    builder.build(text).map(|f| (f, source)).map_err(|e| {
-        eprintln!("{path}:{e:#}");
-        eprintln!("  = kind: {}", e.kind());
-        1
-    })
-}
-
-fn check(o: &Options, files: &[String]) -> i32 {
-    if files.is_empty() {
-        return usage_error("check needs at least one FILE");
-    }
-    let mut worst = 0;
-    for path in files {
-        let text = match read_file(path) {
-            Ok(t) => t,
-            Err(code) => {
-                worst = worst.max(code);
-                continue;
-            }
-        };
-        if !is_criteria(&text) {
-            if let Err(code) = compile_text(&o.pattern, path, &text) {
-                worst = worst.max(code);
-            }
-            continue;
-        }
-        match compile_criteria(o, path, &text) {
-            Ok((filter, source)) => {
-                let lints = filter.lints_with(&o.lint);
-                for lint in &lints {
-                    eprintln!("{path}:{lint}");
-                }
-                if o.source.is_none() && !lints.is_empty() {
-                    eprintln!("{path}: (checked as {source} criteria; pass --source to choose)");
-                }
-                if o.deny_warnings && !lints.is_empty() {
-                    worst = worst.max(1);
-                }
-            }
-            Err(code) => worst = worst.max(code),
-        }
-    }
-    worst
-}
-
-fn filter_records(o: &Options, args: &[String]) -> i32 {
-    let input_path = match args {
-        [] => None,
-        [p] => Some(p.as_str()),
-        _ => return usage_error("filter takes at most one INPUT"),
+fn run_check(a: CheckArgs, color: bool) -> i32 {
+    let options = check::CheckOptions {
+        dialect: a.dialect,
+        source: a.source,
+        lint: a.lint.options(),
+        max_filters: a.max_filters,
     };
-    let Some(criteria_path) = &o.criteria else { return usage_error("filter needs --criteria FILE") };
-    if o.source.is_none() {
-        return usage_error("filter needs --source (dynamodb, kinesis, sqs, kafka, mq or raw)");
-    }
-    let criteria = match read_file(criteria_path) {
-        Ok(t) => t,
-        Err(code) => return code,
+    let (report, io_error) = check::check(&a.paths, &options);
+    let format = match a.format {
+        FormatArg::Human => diag::Format::Human,
+        FormatArg::Json => diag::Format::Json,
+        FormatArg::Sarif => diag::Format::Sarif,
+        FormatArg::Github => diag::Format::Github,
     };
-    let (filter, _) = match compile_criteria(o, criteria_path, &criteria) {
-        Ok(f) => f,
-        Err(code) => return code,
-    };
-    let mut input = Vec::new();
-    let read = match input_path {
-        None | Some("-") => io::stdin().lock().read_to_end(&mut input),
-        Some(path) => fs::File::open(path).and_then(|mut f| f.read_to_end(&mut input)),
-    };
-    if let Err(e) = read {
-        eprintln!("eventsift: cannot read {}: {e}", input_path.unwrap_or("standard input"));
+    if diag::emit(&report, format, color, a.verbose).is_err() {
         return 2;
     }
-    let name = input_path.unwrap_or("<stdin>");
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    let text = match std::str::from_utf8(&input) {
-        Ok(t) => t,
-        Err(e) if o.form == InputForm::Batch => {
-            eprintln!("eventsift: {name}: not valid UTF-8 (at byte {})", e.valid_up_to());
-            return 1;
+    let errors = report.count(diag::Severity::Error);
+    let warnings = report.count(diag::Severity::Warning);
+    if io_error {
+        2
+    } else if errors > 0 || (a.deny_warnings && warnings > 0) {
+        1
+    } else {
+        0
+    }
+}
+
+/// A file path, inline JSON (starts with `{`), or `-` for standard input.
+fn read_arg(arg: &str) -> Result<(String, String), i32> {
+    if arg == "-" {
+        let mut s = String::new();
+        return match io::stdin().read_to_string(&mut s) {
+            Ok(_) => Ok(("<stdin>".into(), s)),
+            Err(e) => {
+                eprintln!("eventsift: cannot read standard input: {e}");
+                Err(2)
+            }
+        };
+    }
+    if arg.trim_start().starts_with('{') {
+        return Ok(("<argument>".into(), arg.to_string()));
+    }
+    read_text(Path::new(arg)).map(|t| (arg.to_string(), t))
+}
+
+fn read_text(path: &Path) -> Result<String, i32> {
+    match std::fs::read(path) {
+        Ok(b) => String::from_utf8(b).map_err(|e| {
+            eprintln!("eventsift: {}: not valid UTF-8 (at byte {})", path.display(), e.utf8_error().valid_up_to());
+            2
+        }),
+        Err(e) => {
+            eprintln!("eventsift: cannot read {}: {e}", path.display());
+            Err(2)
         }
-        Err(_) => "",
+    }
+}
+
+fn run_explain(a: ExplainArgs) -> i32 {
+    let (pname, ptext) = match read_arg(&a.pattern) {
+        Ok(x) => x,
+        Err(c) => return c,
     };
-    if o.form != InputForm::Records && !text.is_empty() {
-        match filter.filter_batch(text) {
-            Ok(batch) => {
-                let _ = writeln!(out, "{}", batch.event);
-                if !o.quiet {
-                    for d in &batch.dropped {
-                        eprintln!(
-                            "dropped: record {} ({}): {}",
-                            d.index,
-                            d.id.as_deref().unwrap_or("no id"),
-                            reason(&d.reason)
-                        );
+    let (ename, etext) = match read_arg(&a.event) {
+        Ok(x) => x,
+        Err(c) => return c,
+    };
+    let json = a.format == FormatArg::Json;
+    let explanations = if a.criteria {
+        let source = a.source.unwrap_or_else(|| check::infer_source_from_document(&ptext));
+        let filter = match Filter::builder(source).max_filters(eventsift::lambda::MAX_FILTERS).build(&ptext) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("{pname}:{e:#}");
+                return 2;
+            }
+        };
+        let keep = match filter.matches(&etext) {
+            Ok(k) => k,
+            Err(e) => {
+                eprintln!("{ename}:{e:#}");
+                return 2;
+            }
+        };
+        match filter.explain(&etext) {
+            Ok(x) => {
+                if json {
+                    let v = serde_json::json!({
+                        "kept": keep,
+                        "source": source.name(),
+                        "filters": x.iter().map(|e| e.to_json()).collect::<Vec<_>>(),
+                    });
+                    println!("{v}");
+                } else {
+                    println!(
+                        "{} ({source} record, {} filter{})",
+                        if keep { "kept" } else { "dropped" },
+                        x.len(),
+                        if x.len() == 1 { "" } else { "s" }
+                    );
+                    for (i, e) in x.iter().enumerate() {
+                        println!("filter {i}: {e}");
                     }
-                    eprintln!("kept {}, dropped {}", batch.kept, batch.dropped.len());
                 }
-                let _ = out.flush();
-                return 0;
+                return if keep { 0 } else { 1 };
             }
-            Err(e) if o.form == InputForm::Batch || !looks_like_lines(text) => {
-                eprintln!("{name}:{e:#}");
-                eprintln!("  = kind: {}", e.kind());
-                return 1;
-            }
-            Err(_) => {}
-        }
-    }
-    // JSON Lines: one record per line.
-    let (mut kept, mut dropped) = (0usize, 0usize);
-    let mut scratch = eventsift::lambda::Scratch::default();
-    for (n, line) in input.split(|&b| b == b'\n').enumerate() {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        let verdict = match std::str::from_utf8(line) {
-            Ok(record) => filter.evaluate(record, &mut scratch).map(|v| v.keep).map_err(|e| e.to_string()),
-            Err(e) => Err(format!("not valid UTF-8 (at byte {})", e.valid_up_to())),
-        };
-        match verdict {
-            Ok(true) => {
-                kept += 1;
-                if out.write_all(line).and_then(|_| out.write_all(b"\n")).is_err() {
-                    return 0;
-                }
-            }
-            Ok(false) => dropped += 1,
             Err(e) => {
-                dropped += 1;
-                if !o.quiet {
-                    eprintln!("dropped: line {}: invalid record: {e}", n + 1);
-                }
-            }
-        }
-    }
-    if !o.quiet {
-        eprintln!("kept {kept}, dropped {dropped}");
-    }
-    let _ = out.flush();
-    0
-}
-
-/// More than one non-blank line, each starting like a JSON object.
-fn looks_like_lines(text: &str) -> bool {
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    lines.next().is_some_and(|l| l.trim_start().starts_with('{'))
-        && lines.next().is_some_and(|l| l.trim_start().starts_with('{'))
-}
-
-fn reason(r: &DropReason) -> String {
-    match r {
-        DropReason::NoMatch { payload } => format!("no filter matched (payload: {payload:?})"),
-        DropReason::Invalid(e) => format!("invalid record: {e}"),
-        _ => "dropped".into(),
-    }
-}
-
-fn match_events(o: &Options, args: &[String]) -> i32 {
-    let builder = &o.pattern;
-    let (pattern_path, events_path) = match args {
-        [p] => (p, None),
-        [p, e] => (p, Some(e.as_str())),
-        _ => return usage_error("match needs PATTERN_FILE and optionally EVENTS_FILE"),
-    };
-    let pattern = match compile(builder, pattern_path) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let input: Box<dyn Read> = match events_path {
-        None | Some("-") => Box::new(io::stdin().lock()),
-        Some(path) => match fs::File::open(path) {
-            Ok(f) => Box::new(f),
-            Err(e) => {
-                eprintln!("eventsift: cannot read {path}: {e}");
+                eprintln!("{ename}:{e:#}");
                 return 2;
             }
-        },
-    };
-    let stdout = io::stdout();
-    let mut out = BufWriter::new(stdout.lock());
-    for line in io::BufReader::with_capacity(1 << 16, input).split(b'\n') {
-        let line = match line {
-            Ok(l) => l,
+        }
+    } else {
+        let pattern = match Pattern::builder().dialect(a.dialect.unwrap_or_default()).build(&ptext) {
+            Ok(p) => p,
             Err(e) => {
-                eprintln!("eventsift: read error: {e}");
+                eprintln!("{pname}:{e:#}");
                 return 2;
             }
         };
-        let line = line.strip_suffix(b"\r").unwrap_or(&line);
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
+        match pattern.explain(&etext) {
+            Ok(x) => vec![x],
+            Err(e) => {
+                eprintln!("{ename}:{e:#}");
+                return 2;
+            }
         }
-        let written = match pattern.matches_bytes(line) {
-            Ok(verdict) => writeln!(out, "{verdict}"),
-            Err(e) => writeln!(out, "error: {e}"),
-        };
-        if written.is_err() {
-            return 0; // the reader went away (e.g. `| head`)
-        }
+    };
+    let x = &explanations[0];
+    if json {
+        println!("{}", x.to_json());
+    } else {
+        print!("{x}");
     }
-    if out.flush().is_err() {
-        return 0;
+    if x.matched {
+        0
+    } else {
+        1
     }
-    0
 }

@@ -72,7 +72,7 @@ pub(crate) struct Compiled {
 }
 
 /// A branch under construction: leaf path → (key span, conditions), last one wins.
-type Draft<'a> = Vec<(String, Span, &'a [Condition])>;
+pub(crate) type Draft<'a> = Vec<(String, Span, &'a [Condition])>;
 
 /// Compiles a validated AST.
 pub(crate) fn compile(root: &Object, source: &str, config: &Config) -> Result<Compiled, Error> {
@@ -101,7 +101,7 @@ pub(crate) fn compile(root: &Object, source: &str, config: &Config) -> Result<Co
     Ok(Compiled { paths, branches })
 }
 
-fn walk<'a>(
+pub(crate) fn walk<'a>(
     obj: &'a Object,
     prefix: &str,
     drafts: &mut Vec<Draft<'a>>,
@@ -203,7 +203,7 @@ fn boxed(list: &[String], f: impl Fn(&str) -> String) -> Vec<Box<str>> {
     list.iter().map(|s| f(s).into_boxed_str()).collect()
 }
 
-fn matcher(test: &Test) -> Option<Matcher> {
+pub(crate) fn matcher(test: &Test) -> Option<Matcher> {
     Some(match test {
         Test::String(s) => Matcher::String(s.as_str().into()),
         Test::Number(n) => Matcher::Number(n.clone()),

@@ -449,6 +449,28 @@ impl Filter {
         }
     }
 
+    /// Explains the verdict on one record, filter by filter: each filter's pattern explained on the
+    /// record's filter view (the data property decoded as Lambda decodes it). The record is kept
+    /// when some filter matches ([`Filter::evaluate`] has the verdict, format-mismatch policy
+    /// included).
+    ///
+    /// ```
+    /// use eventsift::lambda::Filter;
+    /// use eventsift::Source;
+    ///
+    /// let filter = Filter::new(r#"{"Filters": [{"Pattern": "{\"body\": {\"kind\": [\"order\"]}}"}]}"#, Source::Sqs)?;
+    /// let why = filter.explain(r#"{"messageId": "1", "body": "{\"kind\": \"refund\"}"}"#)?;
+    /// assert_eq!(why[0].summary, r#"no match: body.kind is "refund", which fails ["order"]"#);
+    /// # Ok::<(), eventsift::Error>(())
+    /// ```
+    pub fn explain(&self, record: &str) -> Result<Vec<crate::Explanation>, Error> {
+        let inner = &*self.inner;
+        let mut scratch = Scratch::default();
+        let (_, own) = view::build(inner.source, record, true, inner.max_event_depth, &mut scratch.view)?;
+        let view: &str = if own { &scratch.view.view } else { record };
+        inner.patterns.iter().map(|p| p.explain(view)).collect()
+    }
+
     /// Decides records one by one: yields each record with its verdict (`Ok(true)` kept,
     /// `Ok(false)` dropped, `Err` malformed — never silently lost).
     ///

@@ -140,6 +140,70 @@ impl Filter {
     }
 }
 
+impl crate::Pattern {
+    /// Warnings that hold for a pattern of any dialect: today, values and keys that hold template
+    /// text that was never resolved (`${Stage}`, `!Ref Bucket` inside a string, `{{resolve:…}}`).
+    /// Spans are in the pattern text; `filter` is 0.
+    ///
+    /// ```
+    /// use eventsift::Pattern;
+    ///
+    /// let p = Pattern::new(r#"{"detail": {"bucket": ["${BucketName}"]}}"#)?;
+    /// assert_eq!(p.lints()[0].code, "template-placeholder");
+    /// # Ok::<(), eventsift::Error>(())
+    /// ```
+    pub fn lints(&self) -> Vec<Lint> {
+        fn walk(text: &str, object: &Object, prefix: &str, out: &mut Vec<Lint>) {
+            for m in &object.members {
+                match m {
+                    Member::Field { key, key_span, value } => {
+                        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                        if let Some(what) = placeholder(key) {
+                            out.push(lint(text, *key_span, format!("the key \"{key}\" holds unresolved template text ({what}): it is matched literally")));
+                        }
+                        match value {
+                            FieldValue::Object(inner) => walk(text, inner, &path, out),
+                            FieldValue::Leaf { conditions, .. } => {
+                                for c in conditions {
+                                    for v in strings(&c.test) {
+                                        if let Some(what) = placeholder(v) {
+                                            out.push(lint(
+                                                text,
+                                                c.argument_span.unwrap_or(c.span),
+                                                format!("\"{v}\" under \"{path}\" looks like unresolved template text ({what}): it is matched literally, so this condition never matches the value meant"),
+                                            ));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    Member::Or { branches, .. } => {
+                        for b in branches {
+                            walk(text, b, prefix, out);
+                        }
+                    }
+                }
+            }
+        }
+        fn lint(text: &str, span: Span, message: String) -> Lint {
+            let (line, column) = line_column(text, span.start);
+            Lint {
+                code: "template-placeholder",
+                filter: 0,
+                span,
+                line,
+                column,
+                message,
+                fix: "use the template's own substitution on the whole pattern (e.g. !Sub on the pattern string), or write the resolved value".into(),
+            }
+        }
+        let mut out = Vec::new();
+        walk(self.source(), self.ast(), "", &mut out);
+        out
+    }
+}
+
 struct Cx<'a> {
     filter: &'a Filter,
     index: usize,
@@ -165,6 +229,17 @@ impl Cx<'_> {
         for m in &object.members {
             match m {
                 Member::Field { key, key_span, value } => {
+                    if prefix.is_empty() {
+                        self.top_level(key, *key_span);
+                    }
+                    if let Some(what) = placeholder(key) {
+                        self.push(
+                            "template-placeholder",
+                            *key_span,
+                            format!("the key \"{key}\" holds unresolved template text ({what}): it is matched literally"),
+                            "resolve the value before the pattern is deployed, or build the pattern with the template's own substitution".into(),
+                        );
+                    }
                     let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
                     match value {
                         FieldValue::Object(inner) => self.object(inner, &path),
@@ -180,7 +255,64 @@ impl Cx<'_> {
         }
     }
 
+    /// A top-level field that the source's records never have, or the data key of another source.
+    fn top_level(&mut self, key: &str, key_span: Span) {
+        let first = key.split('.').next().unwrap_or_default();
+        let Some(fields) = record_fields(self.source) else { return };
+        if fields.contains(&first) || (self.source != Source::DynamoDb && matches!(first, "eventID" | "eventName")) {
+            return;
+        }
+        let own = self.source.data_key().unwrap_or_default();
+        let owners: Vec<&str> =
+            Source::ALL.iter().filter(|s| s.data_key() == Some(first)).map(|s| source_title(*s)).collect();
+        if !owners.is_empty() {
+            self.push(
+                "wrong-data-key",
+                key_span,
+                format!(
+                    "\"{first}\" is the data key of {} records, not of {} records: this filter never matches",
+                    owners.join(" and "),
+                    source_title(self.source)
+                ),
+                format!("the data key of {} records is \"{own}\": {{\"{own}\": {{...}}}}", source_title(self.source)),
+            );
+            return;
+        }
+        let fix = if self.source == Source::Kinesis && first == "kinesis" {
+            "a Kinesis record's fields sit at the top level of the filter view: {\"data\": {...}}, {\"partitionKey\": [...]}"
+                .to_string()
+        } else {
+            format!("{} records have: {}", source_title(self.source), fields.join(", "))
+        };
+        self.push(
+            "unknown-record-field",
+            key_span,
+            format!(
+                "{} records have no top-level field \"{first}\": this condition never matches",
+                source_title(self.source)
+            ),
+            fix,
+        );
+    }
+
     fn leaf(&mut self, path: &str, key_span: Span, leaf_span: Span, conditions: &[Condition]) {
+        for c in conditions {
+            for value in strings(&c.test) {
+                if let Some(what) = placeholder(value) {
+                    self.push(
+                        "template-placeholder",
+                        c.argument_span.unwrap_or(c.span),
+                        format!(
+                            "\"{value}\" under \"{path}\" looks like unresolved template text ({what}): it is matched \
+                             literally, so this condition never matches the value meant"
+                        ),
+                        "use the template's own substitution on the whole pattern (e.g. !Sub on the pattern string), or \
+                         write the resolved value"
+                            .into(),
+                    );
+                }
+            }
+        }
         let segments: Vec<&str> = path.split('.').collect();
         if segments.len() == 1 && POLLER_FIELDS.contains(&segments[0])
             || (self.source != Source::DynamoDb
@@ -379,6 +511,141 @@ impl Cx<'_> {
     }
 }
 
+/// The top-level fields of each source's records as filters see them (SPEC §5.1, §6); `None` when
+/// nothing is known (raw records).
+fn record_fields(source: Source) -> Option<&'static [&'static str]> {
+    Some(match source {
+        Source::DynamoDb => &[
+            "eventID",
+            "eventName",
+            "eventVersion",
+            "eventSource",
+            "awsRegion",
+            "eventSourceARN",
+            "userIdentity",
+            "dynamodb",
+        ],
+        Source::Kinesis => &[
+            "kinesisSchemaVersion",
+            "partitionKey",
+            "sequenceNumber",
+            "data",
+            "approximateArrivalTimestamp",
+            "encryptionType",
+            "eventSource",
+            "eventVersion",
+            "eventID",
+            "eventName",
+            "invokeIdentityArn",
+            "awsRegion",
+            "eventSourceARN",
+        ],
+        Source::Sqs => &[
+            "messageId",
+            "receiptHandle",
+            "body",
+            "attributes",
+            "messageAttributes",
+            "md5OfBody",
+            "md5OfMessageAttributes",
+            "eventSource",
+            "eventSourceARN",
+            "awsRegion",
+        ],
+        Source::Kafka => &["topic", "partition", "offset", "timestamp", "timestampType", "key", "value", "headers"],
+        Source::Mq => &[
+            "messageID",
+            "messageType",
+            "timestamp",
+            "deliveryMode",
+            "correlationID",
+            "replyTo",
+            "destination",
+            "redelivered",
+            "type",
+            "expiration",
+            "priority",
+            "data",
+            "brokerInTime",
+            "brokerOutTime",
+            "properties",
+            "basicProperties",
+        ],
+        _ => return None,
+    })
+}
+
+fn source_title(source: Source) -> &'static str {
+    match source {
+        Source::DynamoDb => "DynamoDB Streams",
+        Source::Kinesis => "Kinesis",
+        Source::Sqs => "SQS",
+        Source::Kafka => "Kafka",
+        Source::Mq => "Amazon MQ",
+        _ => "raw",
+    }
+}
+
+/// The strings a test compares with.
+fn strings(test: &Test) -> Vec<&str> {
+    match test {
+        Test::String(s) | Test::EqualsIgnoreCase(s) => vec![s],
+        Test::Prefix { value, .. } | Test::Suffix { value, .. } => vec![value],
+        Test::Wildcard { source, .. } => vec![source],
+        Test::AnythingBut(
+            AnythingBut::Strings(l)
+            | AnythingBut::Prefixes(l)
+            | AnythingBut::Suffixes(l)
+            | AnythingBut::EqualsIgnoreCase(l),
+        ) => l.iter().map(String::as_str).collect(),
+        Test::AnythingBut(AnythingBut::Wildcards(l)) => l.iter().map(|(s, _)| s.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Does `s` look like template text that was never resolved? Returns what it looks like.
+pub(crate) fn placeholder(s: &str) -> Option<&'static str> {
+    const SHORT_FORMS: [&str; 12] = [
+        "!Ref ",
+        "!Sub ",
+        "!GetAtt ",
+        "!ImportValue ",
+        "!Join ",
+        "!Select ",
+        "!FindInMap ",
+        "!If ",
+        "!Split ",
+        "!Base64 ",
+        "!GetAZs ",
+        "!Cidr ",
+    ];
+    if SHORT_FORMS.iter().any(|f| s.starts_with(f)) {
+        return Some("a CloudFormation short-form intrinsic function written inside a string");
+    }
+    if s.starts_with("Fn::") || s.starts_with("{\"Ref\"") || s.starts_with("{\"Fn::") {
+        return Some("a CloudFormation intrinsic function written inside a string");
+    }
+    if s.contains("{{resolve:") {
+        return Some("a CloudFormation dynamic reference");
+    }
+    if let Some(start) = s.find("${") {
+        if s[start..].contains('}') {
+            return Some("a ${...} substitution");
+        }
+    }
+    if let Some(start) = s.find("#{") {
+        if s[start..].contains('}') {
+            return Some("a #{...} substitution");
+        }
+    }
+    if let Some(start) = s.find("{{") {
+        if s[start..].contains("}}") {
+            return Some("a {{...}} template expression");
+        }
+    }
+    None
+}
+
 /// The exact `eventName` values a branch requires, if it requires any.
 fn event_names(compiled: &Compiled, b: &Branch) -> Option<Vec<String>> {
     let f = b.fields.iter().find(|f| &*compiled.paths[f.path] == "eventName" && !f.absent_ok)?;
@@ -461,6 +728,32 @@ mod tests {
         let found = lints(d, r#"{"dynamodb": {"OldImage": {"a": {"S": ["x"]}}}}"#, keys_only);
         assert_eq!(found, [("image-absent-for-stream", "\\\"OldImage\\\"".to_string())]);
         assert_eq!(codes(d, r#"{"eventSourceARN": ["arn"], "eventName": ["INSERT"]}"#), ["poller-field"]);
+    }
+
+    #[test]
+    fn source_schema_and_placeholder_lints() {
+        assert_eq!(codes(Source::DynamoDb, r#"{"data": {"a": ["x"]}}"#), ["wrong-data-key"]);
+        assert_eq!(codes(Source::Sqs, r#"{"dynamodb": {"a": ["x"]}}"#), ["wrong-data-key"]);
+        assert_eq!(codes(Source::Kinesis, r#"{"body": {"a": ["x"]}}"#), ["wrong-data-key"]);
+        assert_eq!(codes(Source::Sqs, r#"{"source": ["aws.s3"]}"#), ["unknown-record-field"]);
+        assert_eq!(codes(Source::Kinesis, r#"{"kinesis": {"data": {"a": ["x"]}}}"#), ["unknown-record-field"]);
+        assert_eq!(codes(Source::Kafka, r#"{"$or": [{"topic": ["t"]}, {"detail": ["x"]}]}"#), ["unknown-record-field"]);
+        assert_eq!(
+            codes(Source::Sqs, r#"{"body": {"a": ["x"]}, "messageAttributes": {"k": {"stringValue": ["v"]}}}"#),
+            Vec::<&str>::new()
+        );
+        assert_eq!(codes(Source::Raw, r#"{"anything": ["x"]}"#), Vec::<&str>::new());
+        assert_eq!(
+            codes(Source::Mq, r#"{"data": {"a": ["x"]}, "messageType": ["jms/text-message"]}"#),
+            Vec::<&str>::new()
+        );
+        let found = lints(Source::Kafka, r#"{"topic": [{"prefix": "!Ref MSKTopicName"}]}"#, LintOptions::default());
+        assert_eq!(found, [("template-placeholder", "\\\"!Ref MSKTopicName\\\"".to_string())]);
+        assert_eq!(codes(Source::Sqs, r#"{"body": {"stage": ["${Stage}"]}}"#), ["template-placeholder"]);
+        assert_eq!(codes(Source::Sqs, r#"{"body": {"stage": ["$5 {off}"]}}"#), Vec::<&str>::new());
+        let p = crate::Pattern::new(r#"{"detail": {"${Key}": [{"anything-but": ["{{resolve:ssm:x}}"]}]}}"#).unwrap();
+        let codes: Vec<_> = p.lints().iter().map(|l| &p.source()[l.span.range()]).map(str::to_string).collect();
+        assert_eq!(codes, ["\"${Key}\"", "[\"{{resolve:ssm:x}}\"]"]);
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! event's leaf occurrences.
 
 pub(crate) mod eval;
+mod explain;
 mod pattern;
 
+pub use explain::{BranchExplanation, Explanation, FieldExplanation, ValueSeen};
 pub use pattern::{Pattern, PatternBuilder};

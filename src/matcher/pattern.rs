@@ -240,6 +240,10 @@ impl Pattern {
         self.inner.compiled.branches.len()
     }
 
+    pub(crate) fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
     pub(crate) fn compiled(&self) -> &Compiled {
         &self.inner.compiled
     }

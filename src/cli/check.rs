@@ -1,0 +1,496 @@
+//! `eventsift check`: find the filters in files and directories, check each in the dialect of its
+//! service, lint it, and report every finding at its position in the file the user edits.
+
+use std::fs;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use eventsift::lambda::{Filter, LintOptions};
+use eventsift::{Dialect, Pattern, PatternBuilder, Source};
+
+use super::diag::{Diagnostic, FileReport, Report, Severity};
+use super::doc::{self, line_col, Node};
+use super::find::{self, DocKind, PatternSite, Site};
+
+/// Directories not entered unless named on the command line: version control, dependencies, build
+/// output, and tools' copies of templates (`sam build`, `serverless package`, `cdk synth`).
+pub const SKIPPED_DIRS: [&str; 7] =
+    [".git", "node_modules", "target", "cdk.out", ".aws-sam", ".serverless", ".terraform"];
+
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// `--dialect`: every named file is a pattern in this dialect.
+    pub dialect: Option<Dialect>,
+    /// `--source`: the source of criteria whose mapping does not say.
+    pub source: Option<Source>,
+    pub lint: LintOptions,
+    pub max_filters: usize,
+}
+
+/// Checks `paths`; returns the report and whether some path could not be read (exit 2).
+pub fn check(paths: &[PathBuf], o: &CheckOptions) -> (Report, bool) {
+    let mut report = Report { files: Vec::new(), diagnostics: Vec::new() };
+    let mut io_error = false;
+    for path in paths {
+        if path.is_dir() {
+            let mut files = Vec::new();
+            if let Err(e) = walk(path, &mut files) {
+                eprintln!("eventsift: cannot read {}: {e}", path.display());
+                io_error = true;
+            }
+            for f in files {
+                check_file(&f, false, o, &mut report, &mut io_error);
+            }
+        } else {
+            check_file(path, true, o, &mut report, &mut io_error);
+        }
+    }
+    (report, io_error)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let mut entries: Vec<_> = fs::read_dir(dir)?.filter_map(Result::ok).map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let Ok(meta) = fs::metadata(&p) else { continue };
+        if meta.is_dir() {
+            if !SKIPPED_DIRS.contains(&name) {
+                walk(&p, out)?;
+            }
+        } else if has_extension(&p, &["json", "yaml", "yml", "template"]) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+fn has_extension(p: &Path, exts: &[&str]) -> bool {
+    p.extension().and_then(|e| e.to_str()).is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+fn display(path: &Path) -> String {
+    let s = path.display().to_string();
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// Is this text JSON rather than YAML (by its first character)?
+fn looks_like_json(text: &str) -> bool {
+    matches!(text.trim_start_matches('\u{feff}').trim_start().bytes().next(), Some(b'{' | b'['))
+}
+
+fn check_file(path: &Path, named: bool, o: &CheckOptions, report: &mut Report, io_error: &mut bool) {
+    let bytes = match fs::read(path) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("eventsift: cannot read {}: {e}", path.display());
+            *io_error = true;
+            return;
+        }
+    };
+    let file = report.files.len();
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            report.files.push(FileReport {
+                path: display(path),
+                text: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                taken_as: "unreadable".into(),
+                filters: 0,
+            });
+            if named {
+                report.diagnostics.push(error(
+                    file,
+                    at..at + 1,
+                    "unreadable-file",
+                    "the file is not valid UTF-8".into(),
+                ));
+            }
+            return;
+        }
+    };
+    report.files.push(FileReport { path: display(path), text, taken_as: String::new(), filters: 0 });
+    let text = report.files[file].text.clone();
+    let mut cx = Cx { file, text: &text, o, diagnostics: Vec::new(), filters: 0 };
+
+    let taken_as = if named && o.dialect.is_some() {
+        cx.plain_pattern(o.dialect.unwrap_or_default());
+        "pattern".to_string()
+    } else {
+        let json = has_extension(path, &["json"]) || (!has_extension(path, &["yaml", "yml"]) && looks_like_json(&text));
+        let parsed = if json { doc::parse_json(&text) } else { doc::parse_yaml(&text) };
+        match parsed {
+            Err(e) if json && named => {
+                // Not JSON the template reader accepts: a pattern file, whose parser says what is
+                // wrong and where.
+                let _ = e;
+                cx.plain_pattern(Dialect::EventBridge);
+                "pattern".to_string()
+            }
+            Err(e) => {
+                if named {
+                    cx.diagnostics.push(error(
+                        file,
+                        e.offset..e.offset,
+                        "unreadable-file",
+                        format!("not valid {}: {}", if json { "JSON" } else { "YAML" }, e.message),
+                    ));
+                    "unreadable".to_string()
+                } else {
+                    "skipped".to_string()
+                }
+            }
+            Ok(root) => {
+                let kind = find::classify(&root);
+                match kind {
+                    DocKind::CloudFormation | DocKind::Serverless | DocKind::TerraformPlan => {
+                        for site in find::find(&text, &root, kind) {
+                            cx.site(&site);
+                        }
+                        kind.name().to_string()
+                    }
+                    DocKind::Criteria if json && (named || root.get("Filters").is_some()) => {
+                        cx.json_criteria();
+                        "criteria".to_string()
+                    }
+                    DocKind::Criteria if named || root.get("Filters").is_some() => {
+                        cx.yaml_criteria(&root);
+                        "criteria".to_string()
+                    }
+                    _ if named && json => {
+                        cx.plain_pattern(Dialect::EventBridge);
+                        "pattern".to_string()
+                    }
+                    _ if !named && json && pattern_name(path) => {
+                        cx.plain_pattern(Dialect::EventBridge);
+                        "pattern".to_string()
+                    }
+                    _ if named => {
+                        cx.diagnostics.push(Diagnostic {
+                            severity: Severity::Warning,
+                            code: "unrecognised-file".into(),
+                            message: "not a template, Serverless file, Terraform plan, FilterCriteria or JSON pattern: nothing was checked".into(),
+                            file,
+                            span: 0..0,
+                            context: None,
+                            help: Some("pass --dialect to check the file as a pattern".into()),
+                        });
+                        "skipped".to_string()
+                    }
+                    _ => "skipped".to_string(),
+                }
+            }
+        }
+    };
+    let filters = cx.filters;
+    let diagnostics = std::mem::take(&mut cx.diagnostics);
+    report.files[file].taken_as = taken_as;
+    report.files[file].filters = filters;
+    report.diagnostics.extend(diagnostics);
+}
+
+/// A JSON file found in a directory is taken for a pattern when its name says so.
+fn pattern_name(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
+    name.contains("pattern") || name.contains("filter") || name.contains("rule")
+}
+
+fn error(file: usize, span: Range<usize>, code: &str, message: String) -> Diagnostic {
+    Diagnostic { severity: Severity::Error, code: code.into(), message, file, span, context: None, help: None }
+}
+
+struct Cx<'a> {
+    file: usize,
+    text: &'a str,
+    o: &'a CheckOptions,
+    diagnostics: Vec<Diagnostic>,
+    filters: usize,
+}
+
+impl Cx<'_> {
+    fn push(
+        &mut self,
+        severity: Severity,
+        code: &str,
+        message: String,
+        span: Range<usize>,
+        context: Option<&str>,
+        help: Option<String>,
+    ) {
+        self.diagnostics.push(Diagnostic {
+            severity,
+            code: code.into(),
+            message,
+            file: self.file,
+            span,
+            context: context.map(str::to_string),
+            help,
+        });
+    }
+
+    /// The whole file is one pattern.
+    fn plain_pattern(&mut self, dialect: Dialect) {
+        self.filters += 1;
+        match Pattern::builder().dialect(dialect).build(self.text) {
+            Ok(p) => {
+                for l in p.lints() {
+                    self.push(Severity::Warning, l.code, l.message, l.span.range(), None, Some(l.fix));
+                }
+            }
+            Err(e) => {
+                let help = help_for(&e);
+                self.push(Severity::Error, e.kind().name(), e.reason().to_string(), e.span().range(), None, help);
+            }
+        }
+    }
+
+    /// A FilterCriteria document in JSON, read by the library (errors point through the `Pattern`
+    /// strings' escapes).
+    fn json_criteria(&mut self) {
+        let source = self.o.source.unwrap_or_else(|| infer_source_from_document(self.text));
+        let builder = Filter::builder(source).max_filters(self.o.max_filters);
+        match builder.build(self.text) {
+            Ok(filter) => {
+                self.filters += filter.patterns().len();
+                if filter.patterns().is_empty() {
+                    self.push(
+                        Severity::Warning,
+                        "empty-criteria",
+                        "this FilterCriteria has no filters: every record is delivered".into(),
+                        0..self.text.len().min(1),
+                        None,
+                        Some("add a filter, or remove the FilterCriteria if no filtering is meant".into()),
+                    );
+                }
+                for l in filter.lints_with(&self.o.lint) {
+                    let context = format!("filter {} ({source} records)", l.filter);
+                    self.push(Severity::Warning, l.code, l.message, l.span.range(), Some(&context), Some(l.fix));
+                }
+            }
+            Err(e) => {
+                self.filters += 1;
+                let context = e.filter_index().map(|i| format!("filter {i}"));
+                let help = help_for(&e);
+                self.push(
+                    Severity::Error,
+                    e.kind().name(),
+                    e.reason().to_string(),
+                    e.span().range(),
+                    context.as_deref(),
+                    help,
+                );
+            }
+        }
+    }
+
+    /// A FilterCriteria document in YAML.
+    fn yaml_criteria(&mut self, root: &Node) {
+        let node = root.get("FilterCriteria").unwrap_or(root);
+        let text = self.text;
+        let mut sites = find::find(text, &wrap_criteria(node), DocKind::CloudFormation);
+        for site in &mut sites {
+            if let Site::Criteria { context, .. } = site {
+                *context = "FilterCriteria".into();
+            }
+            self.site(site);
+        }
+    }
+
+    fn site(&mut self, site: &Site) {
+        match site {
+            Site::Rule { context, pattern } => {
+                self.filters += 1;
+                let dialect = self.o.dialect.unwrap_or(Dialect::EventBridge);
+                if let Some(p) = self.pattern(pattern, Pattern::builder().dialect(dialect), context) {
+                    for l in p.lints() {
+                        let span = pattern.text.file_span(l.span.range());
+                        self.push(Severity::Warning, l.code, l.message, span, Some(context), Some(l.fix));
+                    }
+                }
+            }
+            Site::Criteria { context, dialect, source, filters, span, key_span, built_by } => {
+                if let Some(name) = built_by {
+                    self.push(
+                        Severity::Note,
+                        "unresolved-intrinsic",
+                        format!(
+                            "the FilterCriteria is built by {name} at deploy time: it cannot be checked statically"
+                        ),
+                        span.clone(),
+                        Some(context),
+                        None,
+                    );
+                    return;
+                }
+                self.filters += filters.len();
+                if filters.is_empty() {
+                    self.push(
+                        Severity::Warning,
+                        "empty-criteria",
+                        "this FilterCriteria has no filters: every record is delivered".into(),
+                        key_span.clone(),
+                        Some(context),
+                        Some("add a filter, or remove the FilterCriteria if no filtering is meant".into()),
+                    );
+                    return;
+                }
+                if filters.len() > self.o.max_filters {
+                    self.push(
+                        Severity::Error,
+                        "too-many-filters",
+                        format!(
+                            "{} filters, but an event-source mapping allows {} (a quota that AWS can raise to 10)",
+                            filters.len(),
+                            self.o.max_filters
+                        ),
+                        filters[self.o.max_filters].span.clone(),
+                        Some(context),
+                        Some("merge filters with $or, or pass --max-filters if your quota was raised".into()),
+                    );
+                }
+                let builder = Pattern::builder().dialect(*dialect);
+                let mut compiled: Vec<(usize, Pattern)> = Vec::new();
+                for (i, f) in filters.iter().enumerate() {
+                    let ctx = format!("{context}, filter {i}");
+                    if f.object_for_string {
+                        self.push(
+                            Severity::Error,
+                            "pattern-not-string",
+                            "a FilterCriteria Pattern must be a JSON string, not an object".into(),
+                            f.span.clone(),
+                            Some(&ctx),
+                            Some(format!("write it as a string: Pattern: '{}'", f.text.text)),
+                        );
+                    }
+                    if let Some(p) = self.pattern(f, builder.clone(), &ctx) {
+                        compiled.push((i, p));
+                    }
+                }
+                let source = source.or(self.o.source).unwrap_or_else(|| infer_source(compiled.iter().map(|(_, p)| p)));
+                let filter = Filter::builder(source)
+                    .pattern_options(builder)
+                    .max_filters(eventsift::lambda::MAX_FILTERS)
+                    .build_patterns(compiled.iter().map(|(_, p)| p.source()));
+                if let Ok(filter) = filter {
+                    for l in filter.lints_with(&self.o.lint) {
+                        let (i, _) = compiled[l.filter];
+                        let span = filters[i].text.file_span(l.span.range());
+                        let ctx = format!("{context}, filter {i}, {source} records");
+                        self.push(Severity::Warning, l.code, l.message, span, Some(&ctx), Some(l.fix));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Compiles one pattern site; reports what is wrong.
+    fn pattern(&mut self, site: &PatternSite, builder: PatternBuilder, context: &str) -> Option<Pattern> {
+        if let Some(name) = &site.built_by {
+            let message = if name.starts_with("Fn::") || name == "Ref" || name == "Condition" {
+                format!("this pattern is built by {name} at deploy time: it cannot be checked statically")
+            } else {
+                format!("this pattern is {name}: it cannot be checked statically")
+            };
+            self.push(Severity::Note, "unresolved-intrinsic", message, site.span.clone(), Some(context), None);
+            return None;
+        }
+        if !site.intrinsics.is_empty() {
+            let (first, span) = &site.intrinsics[0];
+            let (line, col) = line_col(self.text, span.start);
+            let more = site.intrinsics.len() - 1;
+            self.push(
+                Severity::Note,
+                "unresolved-intrinsic",
+                if more == 0 {
+                    format!("{first} at {line}:{col} is resolved at deploy time: its value cannot be checked statically (the rest of the pattern was checked)")
+                } else {
+                    format!(
+                        "{first} at {line}:{col} and {more} more value{} are resolved at deploy time: they cannot be checked statically (the rest of the pattern was checked)",
+                        if more == 1 { "" } else { "s" }
+                    )
+                },
+                span.clone(),
+                Some(context),
+                None,
+            );
+        }
+        match builder.build(&site.text.text) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                let span = site.text.file_span(e.span().range());
+                let inside_intrinsic = site.intrinsics.iter().any(|(_, s)| overlaps(s, &span));
+                if !inside_intrinsic {
+                    let help = help_for(&e);
+                    self.push(Severity::Error, e.kind().name(), e.reason().to_string(), span, Some(context), help);
+                }
+                None
+            }
+        }
+    }
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start <= b.start && b.start < a.end.max(a.start + 1) || b.start <= a.start && a.start < b.end.max(b.start + 1)
+}
+
+/// A node holding `Filters` as a template's FilterCriteria property, so that the template reader
+/// finds it.
+fn wrap_criteria(node: &Node) -> Node {
+    use super::doc::{Key, Kind, ScalarType, Style};
+    let scalar = |v: &str| Node {
+        span: 0..0,
+        tag: None,
+        kind: Kind::Scalar { value: v.into(), style: Style::Plain, ty: ScalarType::String },
+    };
+    let key = |k: &str| Key { text: k.into(), span: 0..0 };
+    let props =
+        Node { span: node.span.clone(), tag: None, kind: Kind::Map(vec![(key("FilterCriteria"), node.clone())]) };
+    let resource = Node {
+        span: node.span.clone(),
+        tag: None,
+        kind: Kind::Map(vec![(key("Type"), scalar("AWS::Lambda::EventSourceMapping")), (key("Properties"), props)]),
+    };
+    let resources = Node { span: node.span.clone(), tag: None, kind: Kind::Map(vec![(key("Criteria"), resource)]) };
+    Node { span: node.span.clone(), tag: None, kind: Kind::Map(vec![(key("Resources"), resources)]) }
+}
+
+/// Help for the errors whose fix is known.
+fn help_for(e: &eventsift::Error) -> Option<String> {
+    use eventsift::ErrorKind as K;
+    Some(match e.kind() {
+        K::EmptyObject => "an empty object matches nothing here; remove it, or give it a field".into(),
+        K::EmptyArray => "a leaf array needs at least one value: [\"value\"] or [{\"exists\": true}]".into(),
+        K::OperatorNotInDialect => {
+            "this service does not accept the operator; rewrite the condition with the operators its documentation lists".into()
+        }
+        K::PatternTooLong => "shorten the pattern, or split it into several filters or rules".into(),
+        _ => return None,
+    })
+}
+
+/// The source whose data key the patterns use.
+pub fn infer_source<'a>(patterns: impl Iterator<Item = &'a Pattern>) -> Source {
+    for pattern in patterns {
+        for path in pattern.paths() {
+            let first = path.split('.').next().unwrap_or_default();
+            return match first {
+                "dynamodb" => Source::DynamoDb,
+                "body" => Source::Sqs,
+                "value" => Source::Kafka,
+                "data" if path == "data" => Source::Mq,
+                "data" | "partitionKey" => Source::Kinesis,
+                _ => continue,
+            };
+        }
+    }
+    Source::Raw
+}
+
+/// The source whose data key a criteria document's patterns use.
+pub fn infer_source_from_document(text: &str) -> Source {
+    let Ok(criteria) = eventsift::lambda::FilterCriteria::parse_lenient(text) else { return Source::Raw };
+    let patterns: Vec<Pattern> =
+        criteria.patterns().filter_map(|p| Pattern::builder().dialect(Dialect::LambdaEsm).build(p).ok()).collect();
+    infer_source(patterns.iter())
+}

@@ -1,0 +1,481 @@
+//! Where filters live: CloudFormation and SAM templates (JSON or YAML, CDK synth output included),
+//! Serverless Framework files and Terraform plans. Each filter found becomes a [`Site`]: the pattern
+//! text with its map back into the file, the service whose dialect applies, and what holds it.
+
+use std::ops::Range;
+
+use eventsift::{Dialect, Source};
+
+use super::doc::{scalar_text, to_json, Kind, Mapped, Node};
+
+/// One pattern found in a document.
+#[derive(Debug)]
+pub struct PatternSite {
+    /// The pattern text, mapped back to the file.
+    pub text: Mapped,
+    /// The node's span in the file.
+    pub span: Range<usize>,
+    /// Intrinsic functions inside the pattern (replaced by placeholder strings in `text`).
+    pub intrinsics: Vec<(String, Range<usize>)>,
+    /// The whole pattern is built by an intrinsic function (`!Sub`, `Fn::Join`, …): not checkable.
+    pub built_by: Option<String>,
+    /// A FilterCriteria `Pattern` written as an object where a JSON string is required.
+    pub object_for_string: bool,
+}
+
+#[derive(Debug)]
+pub enum Site {
+    /// An EventBridge rule's pattern.
+    Rule { context: String, pattern: PatternSite },
+    /// A Lambda event-source mapping's or a pipe's FilterCriteria.
+    Criteria {
+        context: String,
+        dialect: Dialect,
+        /// The source, when the mapping's event source says it.
+        source: Option<Source>,
+        filters: Vec<PatternSite>,
+        /// The FilterCriteria node (for findings about the whole).
+        span: Range<usize>,
+        /// The `Filters` key or the node, for an empty criteria.
+        key_span: Range<usize>,
+        /// The criteria is an intrinsic function.
+        built_by: Option<String>,
+    },
+}
+
+/// What a document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocKind {
+    CloudFormation,
+    Serverless,
+    TerraformPlan,
+    Criteria,
+    Other,
+}
+
+impl DocKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            DocKind::CloudFormation => "cloudformation template",
+            DocKind::Serverless => "serverless framework file",
+            DocKind::TerraformPlan => "terraform plan",
+            DocKind::Criteria => "criteria",
+            DocKind::Other => "other",
+        }
+    }
+}
+
+pub fn classify(root: &Node) -> DocKind {
+    if !root.is_map() {
+        return DocKind::Other;
+    }
+    let has = |k: &str| root.get(k).is_some();
+    if has("Resources") && root.get("Resources").is_some_and(Node::is_map)
+        || has("AWSTemplateFormatVersion")
+        || (has("Transform") && !has("service"))
+    {
+        return DocKind::CloudFormation;
+    }
+    if has("service") && (has("functions") || has("provider")) {
+        return DocKind::Serverless;
+    }
+    if has("format_version") && (has("planned_values") || has("values") || has("resource_changes")) {
+        return DocKind::TerraformPlan;
+    }
+    if has("Filters") || has("FilterCriteria") || root.members().is_empty() {
+        return DocKind::Criteria;
+    }
+    DocKind::Other
+}
+
+/// Every filter in a document of `kind`.
+pub fn find(file: &str, root: &Node, kind: DocKind) -> Vec<Site> {
+    let mut out = Vec::new();
+    match kind {
+        DocKind::CloudFormation => cloudformation(file, root, &mut out),
+        DocKind::Serverless => {
+            serverless(file, root, &mut out);
+            if let Some(resources) = root.get("resources") {
+                cloudformation(file, resources, &mut out);
+            }
+        }
+        DocKind::TerraformPlan => terraform(file, root, &mut out),
+        _ => {}
+    }
+    out
+}
+
+/// The template string of an `Fn::Sub` (short form or long form, with or without variables).
+fn sub_text(file: &str, node: &Node) -> Option<Mapped> {
+    let arg = if node.tag.is_some() { node.clone() } else { node.members().first()?.1.clone() };
+    let target = match &arg.kind {
+        Kind::Seq(items) => items.first()?.clone(),
+        _ => arg,
+    };
+    let mut plain = target.clone();
+    plain.tag = None;
+    match &plain.kind {
+        Kind::Scalar { ty: super::doc::ScalarType::String, .. } => Some(scalar_text(file, &target)),
+        _ => None,
+    }
+}
+
+/// A pattern held by `node`. `string_required`: a FilterCriteria `Pattern`, which must be a string.
+fn pattern_site(file: &str, node: &Node, string_required: bool) -> PatternSite {
+    let mut site = PatternSite {
+        text: Mapped::default(),
+        span: node.span.clone(),
+        intrinsics: Vec::new(),
+        built_by: None,
+        object_for_string: false,
+    };
+    if let Some(name) = node.intrinsic() {
+        if name == "Fn::Sub" {
+            if let Some(text) = sub_text(file, node) {
+                // The template text with each ${Name} blanked out (same length, so the map stays
+                // one to one): what can be checked is checked, the placeholders are reported.
+                let mut text = text;
+                let bytes = text.text.clone().into_bytes();
+                let mut i = 0;
+                let mut out = bytes.clone();
+                while i + 1 < bytes.len() {
+                    if bytes[i] == b'$' && bytes[i + 1] == b'{' && bytes.get(i + 2) != Some(&b'!') {
+                        if let Some(len) = bytes[i..].iter().position(|&b| b == b'}') {
+                            let name = String::from_utf8_lossy(&bytes[i..=i + len]).into_owned();
+                            site.intrinsics
+                                .push((format!("Fn::Sub placeholder {name}"), text.file_span(i..i + len + 1)));
+                            out[i..=i + len].fill(b'_');
+                            i += len + 1;
+                            continue;
+                        }
+                    }
+                    i += 1;
+                }
+                text.text = String::from_utf8(out).unwrap_or_default();
+                site.text = text;
+                return site;
+            }
+        }
+        site.built_by = Some(name);
+        return site;
+    }
+    if let Kind::Scalar { ty: super::doc::ScalarType::Null, .. } = node.kind {
+        // Terraform writes values known only after apply as null.
+        site.built_by = Some("a value known only after apply".into());
+        return site;
+    }
+    match &node.kind {
+        Kind::Scalar { .. } => site.text = scalar_text(file, node),
+        Kind::Map(_) => {
+            site.object_for_string = string_required;
+            site.text = to_json(file, node, &mut site.intrinsics);
+        }
+        Kind::Seq(_) => {
+            // Not a pattern: hand the JSON over so that the parser says so, at this position.
+            site.text = to_json(file, node, &mut site.intrinsics);
+        }
+    }
+    site
+}
+
+fn criteria_site(
+    file: &str,
+    node: &Node,
+    context: String,
+    dialect: Dialect,
+    source: Option<Source>,
+    filters_key: &str,
+    pattern_key: &str,
+) -> Site {
+    let built_by = node.intrinsic();
+    let mut filters = Vec::new();
+    let mut key_span = node.span.clone();
+    if built_by.is_none() {
+        if let Some(k) = node.key(filters_key) {
+            key_span = k.span.clone();
+        }
+        if let Some(list) = node.get(filters_key) {
+            for f in list.items() {
+                if let Some(p) = f.get(pattern_key) {
+                    filters.push(pattern_site(file, p, true));
+                } else if f.intrinsic().is_some() {
+                    filters.push(pattern_site(file, f, true));
+                }
+            }
+        }
+    }
+    Site::Criteria { context, dialect, source, filters, span: node.span.clone(), key_span, built_by }
+}
+
+/// The source named by an event-source ARN (a string, or an intrinsic that refers to a resource of
+/// the template).
+fn arn_source(arn: &Node, resources: Option<&Node>) -> Option<Source> {
+    if let Some(s) = arn.scalar_text() {
+        return arn_text_source(s);
+    }
+    let (name, args) = match (&arn.tag, &arn.kind) {
+        (Some(tag), _) => (tag.trim_start_matches('!').to_string(), arn.clone()),
+        (None, Kind::Map(m)) if m.len() == 1 => (m[0].0.text.trim_start_matches("Fn::").to_string(), m[0].1.clone()),
+        _ => return None,
+    };
+    let value = |n: &Node| match &n.kind {
+        Kind::Scalar { value, .. } => Some(value.clone()),
+        _ => None,
+    };
+    match name.as_str() {
+        "GetAtt" => {
+            let (logical, attr) = match &args.kind {
+                Kind::Scalar { value, .. } => {
+                    let (l, a) = value.split_once('.')?;
+                    (l.to_string(), a.to_string())
+                }
+                Kind::Seq(items) if items.len() == 2 => (value(&items[0])?, value(&items[1])?),
+                _ => return None,
+            };
+            if attr == "StreamArn" || attr == "LatestStreamArn" {
+                return Some(Source::DynamoDb);
+            }
+            resource_source(resources?.get(&logical)?)
+        }
+        "Ref" => resource_source(resources?.get(&value(&args)?)?),
+        "Sub" => {
+            let text = match &args.kind {
+                Kind::Scalar { value, .. } => value.clone(),
+                Kind::Seq(items) => value(items.first()?)?,
+                _ => return None,
+            };
+            arn_text_source(&text)
+        }
+        "ImportValue" | "Join" | "If" | "Select" | "FindInMap" => None,
+        _ => None,
+    }
+}
+
+fn arn_text_source(s: &str) -> Option<Source> {
+    let mut parts = s.split(':');
+    if parts.next()? != "arn" {
+        return None;
+    }
+    let _partition = parts.next()?;
+    match parts.next()? {
+        "dynamodb" => Some(Source::DynamoDb),
+        "kinesis" => Some(Source::Kinesis),
+        "sqs" => Some(Source::Sqs),
+        "kafka" => Some(Source::Kafka),
+        "mq" => Some(Source::Mq),
+        _ => None,
+    }
+}
+
+fn resource_source(resource: &Node) -> Option<Source> {
+    match resource.get("Type")?.as_str()? {
+        "AWS::SQS::Queue" => Some(Source::Sqs),
+        "AWS::Kinesis::Stream" | "AWS::Kinesis::StreamConsumer" => Some(Source::Kinesis),
+        "AWS::DynamoDB::Table" | "AWS::DynamoDB::GlobalTable" => Some(Source::DynamoDb),
+        "AWS::MSK::Cluster" | "AWS::MSK::ServerlessCluster" => Some(Source::Kafka),
+        "AWS::AmazonMQ::Broker" => Some(Source::Mq),
+        _ => None,
+    }
+}
+
+fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
+    let Some(resources) = root.get("Resources") else { return };
+    for (id, resource) in resources.members() {
+        let Some(ty) = resource.get("Type").and_then(Node::as_str) else { continue };
+        let Some(props) = resource.get("Properties") else { continue };
+        let id = &id.text;
+        match ty {
+            "AWS::Events::Rule" => {
+                if let Some(p) = props.get("EventPattern") {
+                    out.push(Site::Rule {
+                        context: format!("resource {id} ({ty}), EventPattern"),
+                        pattern: pattern_site(file, p, false),
+                    });
+                }
+            }
+            "AWS::Lambda::EventSourceMapping" => {
+                if let Some(fc) = props.get("FilterCriteria") {
+                    let source = props
+                        .get("EventSourceArn")
+                        .and_then(|a| arn_source(a, Some(resources)))
+                        .or_else(|| props.get("SelfManagedEventSource").map(|_| Source::Kafka))
+                        .or_else(|| props.get("AmazonManagedKafkaEventSourceConfig").map(|_| Source::Kafka));
+                    out.push(criteria_site(
+                        file,
+                        fc,
+                        format!("resource {id} ({ty}), FilterCriteria"),
+                        Dialect::LambdaEsm,
+                        source,
+                        "Filters",
+                        "Pattern",
+                    ));
+                }
+            }
+            "AWS::Pipes::Pipe" => {
+                if let Some(fc) = props.get("SourceParameters").and_then(|s| s.get("FilterCriteria")) {
+                    let source = props.get("Source").and_then(|a| arn_source(a, Some(resources)));
+                    out.push(criteria_site(
+                        file,
+                        fc,
+                        format!("resource {id} ({ty}), SourceParameters.FilterCriteria"),
+                        Dialect::Pipes,
+                        source,
+                        "Filters",
+                        "Pattern",
+                    ));
+                }
+            }
+            "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
+                let Some(events) = props.get("Events") else { continue };
+                for (name, event) in events.members() {
+                    let Some(ety) = event.get("Type").and_then(Node::as_str) else { continue };
+                    let Some(eprops) = event.get("Properties") else { continue };
+                    let context = format!("resource {id} ({ty}), event {} ({ety})", name.text);
+                    let source = match ety {
+                        "DynamoDB" => Some(Source::DynamoDb),
+                        "Kinesis" => Some(Source::Kinesis),
+                        "SQS" => Some(Source::Sqs),
+                        "MSK" | "SelfManagedKafka" => Some(Source::Kafka),
+                        "MQ" => Some(Source::Mq),
+                        "EventBridgeRule" | "CloudWatchEvent" => {
+                            if let Some(p) = eprops.get("Pattern") {
+                                out.push(Site::Rule {
+                                    context: format!("{context}, Pattern"),
+                                    pattern: pattern_site(file, p, false),
+                                });
+                            }
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                    if let Some(fc) = eprops.get("FilterCriteria") {
+                        out.push(criteria_site(
+                            file,
+                            fc,
+                            format!("{context}, FilterCriteria"),
+                            Dialect::LambdaEsm,
+                            source,
+                            "Filters",
+                            "Pattern",
+                        ));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn serverless(file: &str, root: &Node, out: &mut Vec<Site>) {
+    let Some(functions) = root.get("functions") else { return };
+    for (fname, function) in functions.members() {
+        let Some(events) = function.get("events") else { continue };
+        for (i, event) in events.items().iter().enumerate() {
+            for (ety, body) in event.members() {
+                let context = format!("function {}, events[{i}].{}", fname.text, ety.text);
+                match ety.text.as_str() {
+                    "eventBridge" | "cloudwatchEvent" => {
+                        let key = if ety.text == "eventBridge" { "pattern" } else { "event" };
+                        if let Some(p) = body.get(key) {
+                            out.push(Site::Rule {
+                                context: format!("{context}.{key}"),
+                                pattern: pattern_site(file, p, false),
+                            });
+                        }
+                    }
+                    "stream" | "sqs" | "kafka" | "msk" | "activemq" | "rabbitmq" => {
+                        let Some(patterns) = body.get("filterPatterns") else { continue };
+                        let source = match ety.text.as_str() {
+                            "sqs" => Some(Source::Sqs),
+                            "kafka" | "msk" => Some(Source::Kafka),
+                            "activemq" | "rabbitmq" => Some(Source::Mq),
+                            _ => match body.get("type").and_then(Node::as_str) {
+                                Some("dynamodb") => Some(Source::DynamoDb),
+                                Some("kinesis") => Some(Source::Kinesis),
+                                _ => body.get("arn").and_then(|a| {
+                                    arn_source(a, root.get("resources").and_then(|r| r.get("Resources")))
+                                }),
+                            },
+                        };
+                        let filters = patterns.items().iter().map(|p| pattern_site(file, p, false)).collect();
+                        let key_span = body.key("filterPatterns").map_or(patterns.span.clone(), |k| k.span.clone());
+                        out.push(Site::Criteria {
+                            context: format!("{context}.filterPatterns"),
+                            dialect: Dialect::LambdaEsm,
+                            source,
+                            filters,
+                            span: patterns.span.clone(),
+                            key_span,
+                            built_by: patterns.intrinsic(),
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn terraform(file: &str, root: &Node, out: &mut Vec<Site>) {
+    fn module(file: &str, m: &Node, out: &mut Vec<Site>) {
+        if let Some(resources) = m.get("resources") {
+            for r in resources.items() {
+                let (Some(ty), Some(values)) = (r.get("type").and_then(Node::as_str), r.get("values")) else {
+                    continue;
+                };
+                let address = r.get("address").and_then(Node::as_str).unwrap_or(ty).to_string();
+                match ty {
+                    "aws_cloudwatch_event_rule" => {
+                        if let Some(p) = values.get("event_pattern").filter(|p| p.as_str().is_some()) {
+                            out.push(Site::Rule {
+                                context: format!("{address}, event_pattern"),
+                                pattern: pattern_site(file, p, false),
+                            });
+                        }
+                    }
+                    "aws_lambda_event_source_mapping" | "aws_pipes_pipe" => {
+                        let (criteria, arn, dialect) = if ty == "aws_pipes_pipe" {
+                            let sp = values.get("source_parameters").and_then(|s| s.items().first());
+                            (sp.and_then(|s| s.get("filter_criteria")), values.get("source"), Dialect::Pipes)
+                        } else {
+                            (values.get("filter_criteria"), values.get("event_source_arn"), Dialect::LambdaEsm)
+                        };
+                        let Some(block) = criteria.and_then(|c| c.items().first()) else { continue };
+                        let source = arn.and_then(|a| a.as_str()).and_then(arn_text_source).or_else(|| {
+                            values
+                                .get("self_managed_event_source")
+                                .filter(|v| !v.items().is_empty())
+                                .map(|_| Source::Kafka)
+                        });
+                        let field = if ty == "aws_pipes_pipe" {
+                            "source_parameters.filter_criteria"
+                        } else {
+                            "filter_criteria"
+                        };
+                        out.push(criteria_site(
+                            file,
+                            block,
+                            format!("{address}, {field}"),
+                            dialect,
+                            source,
+                            "filter",
+                            "pattern",
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if let Some(children) = m.get("child_modules") {
+            for c in children.items() {
+                module(file, c, out);
+            }
+        }
+    }
+    for top in ["planned_values", "values"] {
+        if let Some(root_module) = root.get(top).and_then(|v| v.get("root_module")) {
+            module(file, root_module, out);
+            return;
+        }
+    }
+}

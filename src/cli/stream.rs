@@ -1,0 +1,578 @@
+//! `filter` and `match` over inputs of any size: gzip detected by its magic bytes, decompression and
+//! reading on a second thread, JSON Lines handled a chunk at a time with bounded memory, and a
+//! progress line on stderr when it is a terminal.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::Path;
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use eventsift::lambda::{DropReason, Filter};
+use eventsift::{Machine, Pattern};
+
+use super::doc::{self, Kind};
+use super::{read_text, FilterArgs, MatchArgs};
+
+/// Bytes per chunk handed from the reader thread to the matcher.
+const CHUNK: usize = 1 << 20;
+/// Chunks in flight (memory: about `CHUNK * (IN_FLIGHT + 2)`).
+const IN_FLIGHT: usize = 4;
+
+/// Opens a file (or standard input for `None` and `-`), decompressing gzip.
+fn open(path: Option<&Path>) -> io::Result<Box<dyn BufRead + Send>> {
+    let raw: Box<dyn Read + Send> = match path {
+        None => Box::new(io::stdin()),
+        Some(p) if p.as_os_str() == "-" => Box::new(io::stdin()),
+        Some(p) => Box::new(File::open(p)?),
+    };
+    let mut reader = BufReader::with_capacity(1 << 16, raw);
+    let head = reader.fill_buf()?;
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Ok(Box::new(BufReader::with_capacity(1 << 16, flate2::read::MultiGzDecoder::new(reader))))
+    } else {
+        Ok(Box::new(reader))
+    }
+}
+
+fn name(path: Option<&Path>) -> String {
+    match path {
+        None => "standard input".into(),
+        Some(p) if p.as_os_str() == "-" => "standard input".into(),
+        Some(p) => p.display().to_string(),
+    }
+}
+
+/// Whole lines, read and decompressed on another thread. Each chunk ends at a line end (or at the
+/// end of input); a line longer than a chunk makes a larger chunk.
+struct Chunks {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    back: SyncSender<Vec<u8>>,
+}
+
+impl Chunks {
+    /// `first`: bytes already read from `input`, to come first.
+    fn spawn(mut input: Box<dyn BufRead + Send>, first: Vec<u8>) -> Chunks {
+        let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
+        let (back, recycled) = sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
+        thread::spawn(move || {
+            let mut carry = first;
+            let mut target = CHUNK;
+            loop {
+                let mut buf = recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK + 4096));
+                buf.clear();
+                buf.append(&mut carry);
+                let mut eof = false;
+                while buf.len() < target {
+                    let at = buf.len();
+                    buf.resize(target.max(at + 4096), 0);
+                    match input.read(&mut buf[at..]) {
+                        Ok(0) => {
+                            buf.truncate(at);
+                            eof = true;
+                            break;
+                        }
+                        Ok(n) => buf.truncate(at + n),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(at),
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            return;
+                        }
+                    }
+                }
+                if !eof {
+                    // Keep the partial last line for the next chunk; read on if there is no line end.
+                    match buf.iter().rposition(|&b| b == b'\n') {
+                        Some(i) => {
+                            carry.extend_from_slice(&buf[i + 1..]);
+                            target = CHUNK;
+                        }
+                        None => {
+                            carry = std::mem::take(&mut buf);
+                            target = carry.len() + CHUNK;
+                            continue;
+                        }
+                    }
+                    let keep = buf.len() - carry.len();
+                    buf.truncate(keep);
+                }
+                if !buf.is_empty() && tx.send(Ok(buf)).is_err() {
+                    return;
+                }
+                if eof {
+                    return;
+                }
+            }
+        });
+        Chunks { rx, back }
+    }
+
+    fn next(&mut self) -> Option<io::Result<Vec<u8>>> {
+        self.rx.recv().ok()
+    }
+
+    fn recycle(&self, buf: Vec<u8>) {
+        let _ = self.back.try_send(buf);
+    }
+}
+
+/// Calls `f` on each non-blank line (without its line end), with its 1-based line number. Stops
+/// when `f` returns false.
+fn for_each_line(chunks: &mut Chunks, mut f: impl FnMut(usize, &[u8]) -> bool) -> io::Result<()> {
+    let mut n = 0usize;
+    while let Some(chunk) = chunks.next() {
+        let chunk = chunk?;
+        for line in chunk.split(|&b| b == b'\n') {
+            n += 1;
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            if !f(n, line) {
+                return Ok(());
+            }
+        }
+        // `split` yields one empty piece after a final newline: it was counted as a line.
+        if chunk.last() == Some(&b'\n') {
+            n -= 1;
+        }
+        chunks.recycle(chunk);
+    }
+    Ok(())
+}
+
+/// Records/s, kept and dropped on stderr, at most five times a second, when it is a terminal.
+struct Progress {
+    on: bool,
+    start: Instant,
+    last: Instant,
+}
+
+impl Progress {
+    fn new(quiet: bool) -> Progress {
+        let now = Instant::now();
+        Progress { on: !quiet && io::stderr().is_terminal(), start: now, last: now }
+    }
+
+    fn tick(&mut self, records: usize, kept: usize, dropped: usize) {
+        if !self.on || records % 4096 != 0 {
+            return;
+        }
+        let now = Instant::now();
+        if now.duration_since(self.last) < Duration::from_millis(200) {
+            return;
+        }
+        self.last = now;
+        let rate = records as f64 / now.duration_since(self.start).as_secs_f64().max(1e-9);
+        eprint!("\r{records} records, {rate:.0}/s, kept {kept}, dropped {dropped}\x1b[K");
+    }
+
+    fn done(&self) {
+        if self.on {
+            eprint!("\r\x1b[K");
+        }
+    }
+}
+
+fn reason(r: &DropReason) -> String {
+    match r {
+        DropReason::NoMatch { payload } => format!("no filter matched (payload: {payload:?})"),
+        DropReason::Invalid(e) => format!("invalid record: {e}"),
+        _ => "dropped".into(),
+    }
+}
+
+/// How the input looks from its first non-blank line.
+enum Shape {
+    /// The first line is a whole JSON object without `Records`/`records`/`messages`: JSON Lines.
+    Lines,
+    /// An invocation event (or something that is not one object per line): read whole.
+    Whole,
+}
+
+fn shape(first: &[u8]) -> Shape {
+    let Ok(members) = serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(first) else {
+        return Shape::Whole;
+    };
+    if ["Records", "records", "messages"].iter().any(|k| members.contains_key(*k)) {
+        Shape::Whole
+    } else {
+        Shape::Lines
+    }
+}
+
+/// Reads up to and including the first non-blank line.
+fn first_line(input: &mut dyn BufRead) -> io::Result<(Vec<u8>, usize)> {
+    let mut buf = Vec::new();
+    loop {
+        let start = buf.len();
+        if input.read_until(b'\n', &mut buf)? == 0 {
+            return Ok((buf, start));
+        }
+        if !buf[start..].iter().all(u8::is_ascii_whitespace) {
+            return Ok((buf, start));
+        }
+    }
+}
+
+pub fn filter(a: &FilterArgs) -> i32 {
+    let criteria = match read_text(&a.criteria) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    let mut builder = Filter::builder(a.source).mismatch(a.mismatch).max_filters(a.max_filters);
+    if a.strict {
+        builder = builder.read_mode(eventsift::ReadMode::Strict);
+    }
+    let filter = match builder.build(&criteria) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("{}:{e:#}", a.criteria.display());
+            eprintln!("  = kind: {}", e.kind());
+            return 1;
+        }
+    };
+    let path = a.input.as_deref();
+    let mut input = match open(path) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("eventsift: cannot read {}: {e}", name(path));
+            return 2;
+        }
+    };
+    let whole = if a.batch {
+        true
+    } else if a.records {
+        false
+    } else {
+        let (first, at) = match first_line(&mut input) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("eventsift: cannot read {}: {e}", name(path));
+                return 2;
+            }
+        };
+        let whole = matches!(shape(&first[at..]), Shape::Whole);
+        return if whole { filter_whole(a, &filter, input, first) } else { filter_lines(a, &filter, input, first) };
+    };
+    if whole {
+        filter_whole(a, &filter, input, Vec::new())
+    } else {
+        filter_lines(a, &filter, input, Vec::new())
+    }
+}
+
+/// An invocation event, read whole; JSON Lines after all if it is not one.
+fn filter_whole(a: &FilterArgs, filter: &Filter, mut input: Box<dyn BufRead + Send>, mut text: Vec<u8>) -> i32 {
+    let path = a.input.as_deref();
+    if let Err(e) = input.read_to_end(&mut text) {
+        eprintln!("eventsift: cannot read {}: {e}", name(path));
+        return 2;
+    }
+    let display = a.input.as_ref().map_or("<stdin>".to_string(), |p| p.display().to_string());
+    let str_text = match std::str::from_utf8(&text) {
+        Ok(t) => t,
+        Err(e) if a.batch => {
+            eprintln!("eventsift: {display}: not valid UTF-8 (at byte {})", e.valid_up_to());
+            return 1;
+        }
+        Err(_) => "",
+    };
+    if !str_text.trim().is_empty() {
+        match filter.filter_batch(str_text) {
+            Ok(batch) => {
+                if a.invert {
+                    eprintln!("eventsift: --invert applies to JSON Lines of records; the dropped records of an invocation event are listed on stderr");
+                    return 2;
+                }
+                let mut out = io::stdout().lock();
+                let _ = if a.count { writeln!(out, "{}", batch.kept) } else { writeln!(out, "{}", batch.event) };
+                if !a.quiet {
+                    for d in &batch.dropped {
+                        eprintln!(
+                            "dropped: record {} ({}): {}",
+                            d.index,
+                            d.id.as_deref().unwrap_or("no id"),
+                            reason(&d.reason)
+                        );
+                    }
+                    eprintln!("kept {}, dropped {}", batch.kept, batch.dropped.len());
+                }
+                let _ = out.flush();
+                return 0;
+            }
+            Err(e) if a.batch || !looks_like_lines(str_text) => {
+                eprintln!("{display}:{e:#}");
+                eprintln!("  = kind: {}", e.kind());
+                return 1;
+            }
+            Err(_) => {}
+        }
+    }
+    filter_lines(a, filter, Box::new(io::empty()), text)
+}
+
+/// More than one non-blank line, each starting like a JSON object.
+fn looks_like_lines(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    lines.next().is_some_and(|l| l.trim_start().starts_with('{'))
+        && lines.next().is_some_and(|l| l.trim_start().starts_with('{'))
+}
+
+/// JSON Lines of records, streamed.
+fn filter_lines(a: &FilterArgs, filter: &Filter, input: Box<dyn BufRead + Send>, first: Vec<u8>) -> i32 {
+    let mut chunks = Chunks::spawn(input, first);
+    let stdout = io::stdout();
+    let piped = !stdout.is_terminal();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let (mut kept, mut dropped, mut records) = (0usize, 0usize, 0usize);
+    let mut scratch = eventsift::lambda::Scratch::default();
+    let mut progress = Progress::new(a.quiet);
+    let mut broken_pipe = false;
+    let result = for_each_line(&mut chunks, |n, line| {
+        records += 1;
+        let verdict = match std::str::from_utf8(line) {
+            Ok(record) => filter.evaluate(record, &mut scratch).map(|v| v.keep).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("not valid UTF-8 (at byte {})", e.valid_up_to())),
+        };
+        let keep = match verdict {
+            Ok(k) => k,
+            Err(e) => {
+                if !a.quiet {
+                    eprintln!("dropped: line {n}: invalid record: {e}");
+                }
+                false
+            }
+        };
+        if keep {
+            kept += 1;
+        } else {
+            dropped += 1;
+        }
+        if keep != a.invert && !a.count && out.write_all(line).and_then(|_| out.write_all(b"\n")).is_err() {
+            broken_pipe = true;
+            return false;
+        }
+        progress.tick(records, kept, dropped);
+        true
+    });
+    // Output is flushed per chunk by the BufWriter filling up; a pipe also gets the tail now.
+    let _ = piped;
+    progress.done();
+    if let Err(e) = result {
+        eprintln!("eventsift: read error: {e}");
+        return 2;
+    }
+    if broken_pipe {
+        return 0;
+    }
+    if a.count {
+        let _ = writeln!(out, "{}", if a.invert { dropped } else { kept });
+    }
+    let _ = out.flush();
+    if !a.quiet {
+        eprintln!("kept {kept}, dropped {dropped}");
+    }
+    0
+}
+
+/// Reads a rules file: an object of rule ids to patterns (objects or pattern strings), JSON or YAML.
+fn load_rules(path: &Path, builder: &eventsift::PatternBuilder) -> Result<Machine, i32> {
+    let text = read_text(path)?;
+    let json = path.extension().is_some_and(|e| e == "json") || text.trim_start().starts_with('{');
+    let root = if json { doc::parse_json(&text) } else { doc::parse_yaml(&text) };
+    let root = match root {
+        Ok(r) => r,
+        Err(e) => {
+            let (l, c) = doc::line_col(&text, e.offset);
+            eprintln!("{}:{l}:{c}: {}", path.display(), e.message);
+            return Err(2);
+        }
+    };
+    if !root.is_map() {
+        eprintln!("{}: a rules file is an object of rule ids to patterns", path.display());
+        return Err(2);
+    }
+    let mut machine = Machine::builder();
+    let mut failed = false;
+    for (id, node) in root.members() {
+        let mapped = match &node.kind {
+            Kind::Scalar { .. } => doc::scalar_text(&text, node),
+            _ => doc::to_json(&text, node, &mut Vec::new()),
+        };
+        match builder.build(&mapped.text) {
+            Ok(p) => {
+                machine.add_pattern(id.text.as_str(), p);
+            }
+            Err(e) => {
+                let span = mapped.file_span(e.span().range());
+                let (l, c) = doc::line_col(&text, span.start);
+                eprintln!("{}:{l}:{c}: rule {}: {}", path.display(), id.text, e.reason());
+                eprintln!("  = kind: {}", e.kind());
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return Err(1);
+    }
+    Ok(machine.build())
+}
+
+pub fn match_events(a: &MatchArgs) -> i32 {
+    let builder = Pattern::builder().dialect(a.dialect.unwrap_or_default());
+    enum Matcher {
+        One(Pattern),
+        Many(Machine),
+    }
+    let matcher = if let Some(rules) = &a.machine {
+        match load_rules(rules, &builder) {
+            Ok(m) => Matcher::Many(m),
+            Err(c) => return c,
+        }
+    } else {
+        let Some(pattern_path) = &a.pattern else { return 2 };
+        let text = match read_text(pattern_path) {
+            Ok(t) => t,
+            Err(c) => return c,
+        };
+        match builder.build(&text) {
+            Ok(p) => Matcher::One(p),
+            Err(e) => {
+                eprintln!("{}:{e:#}", pattern_path.display());
+                eprintln!("  = kind: {}", e.kind());
+                return 1;
+            }
+        }
+    };
+    // With --machine and two paths, the first positional is the events file.
+    let events = if a.machine.is_some() { a.pattern.as_deref().or(a.events.as_deref()) } else { a.events.as_deref() };
+    let input = match open(events) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("eventsift: cannot read {}: {e}", name(events));
+            return 2;
+        }
+    };
+    let mut chunks = Chunks::spawn(input, Vec::new());
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let mut progress = Progress::new(false);
+    let (mut events_seen, mut matched, mut errors) = (0usize, 0usize, 0usize);
+    let mut closed = false;
+    let result = match &matcher {
+        Matcher::One(p) => for_each_line(&mut chunks, |_, line| {
+            events_seen += 1;
+            let written = match p.matches_bytes(line) {
+                Ok(verdict) => {
+                    let verdict = verdict != a.invert;
+                    matched += usize::from(verdict);
+                    if a.count {
+                        Ok(())
+                    } else {
+                        writeln!(out, "{verdict}")
+                    }
+                }
+                Err(e) => {
+                    errors += 1;
+                    if a.count {
+                        Ok(())
+                    } else {
+                        writeln!(out, "error: {e}")
+                    }
+                }
+            };
+            progress.tick(events_seen, matched, events_seen - matched);
+            closed = written.is_err();
+            !closed
+        }),
+        Matcher::Many(m) => {
+            let ids: Vec<&str> = m.rule_ids().map(|r| r.as_str()).collect();
+            let index: HashMap<usize, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_ptr() as usize, i)).collect();
+            let mut counts = vec![0usize; ids.len()];
+            let mut hit = vec![false; ids.len()];
+            let mut scratch = m.scratch();
+            let mut line_out = String::new();
+            let r = for_each_line(&mut chunks, |_, line| {
+                events_seen += 1;
+                let event = match std::str::from_utf8(line) {
+                    Ok(e) => e,
+                    Err(e) => {
+                        errors += 1;
+                        closed =
+                            !a.count && writeln!(out, "error: not valid UTF-8 (at byte {})", e.valid_up_to()).is_err();
+                        return !closed;
+                    }
+                };
+                match m.matches(event, &mut scratch) {
+                    Ok(found) => {
+                        let mut any = false;
+                        hit.iter_mut().for_each(|h| *h = false);
+                        for id in found {
+                            if let Some(&i) = index.get(&(id.as_str().as_ptr() as usize)) {
+                                hit[i] = true;
+                                any = true;
+                            }
+                        }
+                        if any != a.invert {
+                            matched += 1;
+                        }
+                        for (i, &h) in hit.iter().enumerate() {
+                            if h != a.invert {
+                                counts[i] += 1;
+                            }
+                        }
+                        if !a.count {
+                            line_out.clear();
+                            line_out.push('[');
+                            let mut first = true;
+                            for (i, &h) in hit.iter().enumerate() {
+                                if h != a.invert {
+                                    if !first {
+                                        line_out.push(',');
+                                    }
+                                    first = false;
+                                    line_out.push_str(&serde_json::Value::from(ids[i]).to_string());
+                                }
+                            }
+                            line_out.push(']');
+                            closed = writeln!(out, "{line_out}").is_err();
+                        }
+                    }
+                    Err(e) => {
+                        errors += 1;
+                        closed = !a.count && writeln!(out, "error: {e}").is_err();
+                    }
+                }
+                progress.tick(events_seen, matched, events_seen - matched);
+                !closed
+            });
+            if a.count && r.is_ok() {
+                for (i, id) in ids.iter().enumerate() {
+                    let _ = writeln!(out, "{}\t{id}", counts[i]);
+                }
+            }
+            r
+        }
+    };
+    progress.done();
+    if let Err(e) = result {
+        eprintln!("eventsift: read error: {e}");
+        return 2;
+    }
+    if closed {
+        return 0; // the reader went away (e.g. `| head`)
+    }
+    if a.count {
+        let _ = match matcher {
+            Matcher::One(_) => writeln!(out, "{matched}"),
+            Matcher::Many(_) => writeln!(out, "{matched}\t{}", if a.invert { "(no rule)" } else { "(any rule)" }),
+        };
+        if errors > 0 {
+            eprintln!("{errors} invalid event{}", if errors == 1 { "" } else { "s" });
+        }
+    }
+    let _ = out.flush();
+    0
+}

@@ -412,6 +412,10 @@ pub fn scalar_text(file: &str, node: &Node) -> Mapped {
                 raw_start += q + 1;
             }
         }
+        // A tagged block scalar's span starts at the tag: its content starts on the next line.
+        Style::Block if matches!(file.as_bytes().get(raw_start), Some(b'|' | b'>')) => {
+            raw_start += file[raw_start..span.end].find('\n').map_or(0, |i| i + 1);
+        }
         _ => {}
     }
     let raw = &file[raw_start..span.end];
@@ -419,7 +423,7 @@ pub fn scalar_text(file: &str, node: &Node) -> Mapped {
     let rb = raw.as_bytes();
     let mut p = 0usize;
     for c in value.chars() {
-        let at;
+        let mut at;
         loop {
             if p >= rb.len() {
                 at = raw_start + raw.len();
@@ -463,8 +467,12 @@ pub fn scalar_text(file: &str, node: &Node) -> Mapped {
                 p += 1;
                 continue;
             }
-            // Out of step (should not happen): keep the position and move on.
+            // Out of step (should not happen): find the character further on.
             at = raw_start + p;
+            if let Some(skip) = raw[p..].find(c) {
+                at += skip;
+                p += skip + c.len_utf8();
+            }
             break;
         }
         let mut buf = [0u8; 4];

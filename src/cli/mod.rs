@@ -250,7 +250,7 @@ struct MatchArgs {
     /// Events as JSON Lines (default: standard input); gzip is detected by its magic bytes.
     events: Option<PathBuf>,
     /// A rules file (an object of rule ids to patterns): print each event's matching rule ids.
-    #[arg(long, conflicts_with = "pattern")]
+    #[arg(long)]
     machine: Option<PathBuf>,
     /// EventBridge (default), Pipes or LambdaEsm.
     #[arg(long, value_parser = parse_dialect)]

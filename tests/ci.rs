@@ -1,0 +1,377 @@
+//! The CLI as CI uses it: `check` on templates (positions pinned through YAML scalars and JSON
+//! escapes, every output format, SARIF against its schema), `test`, `explain`, `match --machine`,
+//! gzip input, completions and colour. Human diagnostics are snapshot-tested against
+//! `tests/data/snapshots/` (`EVENTSIFT_BLESS=1` rewrites the snapshots).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_eventsift"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR")).env_remove("NO_COLOR");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("eventsift-ci-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `check --format json`, as (file name, code, line, column, end line, end column).
+fn diagnostics(args: &[&str]) -> (Vec<(String, String, u64, u64, u64, u64)>, Vec<Value>) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    let mut diags = Vec::new();
+    let mut objects = Vec::new();
+    for line in stdout(&out).lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        if v["type"] == "diagnostic" {
+            let file = Path::new(v["file"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
+            diags.push((
+                file,
+                v["code"].as_str().unwrap().to_string(),
+                v["line"].as_u64().unwrap(),
+                v["column"].as_u64().unwrap(),
+                v["end_line"].as_u64().unwrap(),
+                v["end_column"].as_u64().unwrap(),
+            ));
+        }
+        objects.push(v);
+    }
+    (diags, objects)
+}
+
+fn d(file: &str, code: &str, l: u64, c: u64, el: u64, ec: u64) -> (String, String, u64, u64, u64, u64) {
+    (file.to_string(), code.to_string(), l, c, el, ec)
+}
+
+#[test]
+fn positions_in_yaml_and_json_templates() {
+    let (found, objects) = diagnostics(&["tests/data/templates/bad"]);
+    let y = "sam-mistakes.yaml";
+    let j = "cfn-escaped.json";
+    assert_eq!(
+        found,
+        [
+            // JSON template: the pattern is a string with \" and \u00e9 escapes before the error.
+            d(j, "MultipleOperators", 6, 105, 6, 110),
+            d(j, "InvalidNumeric", 14, 66, 14, 71),
+            d(j, "wrong-data-key", 15, 25, 15, 33),
+            // Pattern written as YAML: the `[]` itself.
+            d(y, "EmptyArray", 17, 24, 17, 26),
+            // Pattern as a single-quoted YAML string: the 5.
+            d(y, "InvalidPrefix", 24, 59, 24, 60),
+            // Pattern as a `|` block scalar: the numeric condition on line 28.
+            d(y, "numeric-on-dynamodb-number", 28, 63, 28, 84),
+            d(y, "wrong-data-key", 30, 30, 30, 36),
+            d(y, "template-placeholder", 37, 49, 37, 68),
+            d(y, "empty-criteria", 42, 29, 42, 31),
+            d(y, "pattern-not-string", 51, 17, 51, 33),
+            d(y, "unknown-record-field", 51, 17, 51, 25),
+        ]
+    );
+    // Every diagnostic names what holds the filter.
+    let contexts: Vec<&str> =
+        objects.iter().filter(|v| v["type"] == "diagnostic").map(|v| v["context"].as_str().unwrap()).collect();
+    assert_eq!(contexts[0], "resource Rule (AWS::Events::Rule), EventPattern");
+    assert_eq!(contexts[4], "resource Fn (AWS::Serverless::Function), event Stream (DynamoDB), FilterCriteria, filter 0");
+    let summary = objects.last().unwrap();
+    assert_eq!((summary["errors"].as_u64(), summary["warnings"].as_u64()), (Some(5), Some(6)));
+    let files: Vec<&str> = objects.iter().filter(|v| v["type"] == "file").map(|v| v["taken_as"].as_str().unwrap()).collect();
+    assert_eq!(files, ["cloudformation template", "cloudformation template"]);
+}
+
+#[test]
+fn yaml_scalar_styles_pin_the_same_token() {
+    // One mistake (prefix 5) written four ways: the diagnostic points at the 5 each time.
+    let dir = temp_dir("styles");
+    let template = "Resources:\n  A:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: {\"a\": [{\"prefix\": 5}]}\n  B:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: '{\"a\": [{\"prefix\": 5}]}'\n  C:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: |\n        {\n          \"a\": [{\"prefix\": 5}]\n        }\n  D:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: \"{\\\"a\\\": [{\\\"prefix\\\": 5}]}\"\n  E:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: >-\n        {\"a\":\n          [{\"prefix\": 5}]}\n";
+    std::fs::write(dir.join("t.yaml"), template).unwrap();
+    let (found, _) = diagnostics(&[dir.join("t.yaml").to_str().unwrap()]);
+    let at: Vec<(u64, u64)> = found.iter().map(|f| (f.2, f.3)).collect();
+    for line_col in &at {
+        let line = template.lines().nth(line_col.0 as usize - 1).unwrap();
+        assert_eq!(line.chars().nth(line_col.1 as usize - 1), Some('5'), "{line}");
+    }
+    assert_eq!(at, [(5, 39), (9, 40), (15, 28), (20, 44), (26, 23)], "{found:?}");
+}
+
+#[test]
+fn real_world_templates_are_clean() {
+    let good = "tests/data/templates/good";
+    let (found, objects) = diagnostics(&[good, "tests/data/templates/good/cdk.out"]);
+    // Only notes, for intrinsic functions: nothing valid is reported.
+    let codes: Vec<&str> = found.iter().map(|f| f.1.as_str()).collect();
+    assert_eq!(codes, ["unresolved-intrinsic"; 4], "{found:?}");
+    let files: Vec<(String, String, u64)> = objects
+        .iter()
+        .filter(|v| v["type"] == "file")
+        .map(|v| {
+            let name = Path::new(v["file"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
+            (name, v["taken_as"].as_str().unwrap().to_string(), v["filters"].as_u64().unwrap())
+        })
+        .collect();
+    let expected = [
+        ("cfn-pipes.json", "cloudformation template", 7),
+        ("sam-orders.yaml", "cloudformation template", 6),
+        ("serverless.yml", "serverless framework file", 6),
+        ("tfplan.json", "terraform plan", 4),
+        ("OrdersStack.template.json", "cloudformation template", 2),
+    ];
+    let expected: Vec<(String, String, u64)> =
+        expected.iter().map(|(a, b, c)| (a.to_string(), b.to_string(), *c)).collect();
+    assert_eq!(files, expected);
+    // cdk.out is skipped unless named.
+    let (_, objects) = diagnostics(&[good]);
+    assert!(!objects.iter().any(|v| v["file"].as_str().is_some_and(|f| f.contains("cdk.out"))));
+    assert_eq!(run(&["check", good]).status.code(), Some(0));
+    assert_eq!(run(&["check", "--deny-warnings", good]).status.code(), Some(0));
+}
+
+#[test]
+fn sub_placeholders_are_blanked_and_the_rest_checked() {
+    let dir = temp_dir("sub");
+    let t = "Resources:\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: !Sub '{\"source\": [\"${Prefix}.orders\"], \"detail\": {\"n\": [{\"numeric\": [\">\", \"x\"]}]}}'\n";
+    std::fs::write(dir.join("sub.yaml"), t).unwrap();
+    let (found, _) = diagnostics(&[dir.join("sub.yaml").to_str().unwrap()]);
+    let codes: Vec<(&str, u64, u64)> = found.iter().map(|f| (f.1.as_str(), f.2, f.3)).collect();
+    assert_eq!(codes, [("unresolved-intrinsic", 5, 40), ("InvalidNumeric", 5, 95)]);
+    let line = t.lines().nth(4).unwrap();
+    assert_eq!(&line[39..48], "${Prefix}");
+    assert_eq!(&line[94..97], "\"x\"");
+}
+
+#[test]
+fn human_output_snapshot() {
+    let out = run(&["--color", "never", "check", "tests/data/templates/bad"]);
+    assert_eq!(out.status.code(), Some(1));
+    snapshot("check-bad.txt", &stderr(&out));
+}
+
+fn snapshot(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/snapshots").join(name);
+    if std::env::var_os("EVENTSIFT_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(expected == actual, "snapshot {name} differs (EVENTSIFT_BLESS=1 to accept):\n{actual}");
+}
+
+#[test]
+fn sarif_passes_the_schema() {
+    let out = run(&["check", "--format", "sarif", "tests/data/templates/bad", "tests/data/templates/good"]);
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sarif/sarif-schema-2.1.0.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(schema_path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 11 + 4);
+    let first = &results[0];
+    assert_eq!(first["ruleId"], "MultipleOperators");
+    assert_eq!(first["level"], "error");
+    assert_eq!(first["locations"][0]["physicalLocation"]["region"]["startLine"], 6);
+    assert_eq!(first["locations"][0]["physicalLocation"]["region"]["startColumn"], 105);
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert_eq!(rules[first["ruleIndex"].as_u64().unwrap() as usize]["id"], "MultipleOperators");
+}
+
+#[test]
+fn github_workflow_commands() {
+    let out = run(&["check", "--format", "github", "tests/data/templates/bad"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 11);
+    assert_eq!(
+        lines[0],
+        "::error file=tests/data/templates/bad/cfn-escaped.json,line=6,col=105,endLine=6,endColumn=110,title=eventsift MultipleOperators::Only one key allowed in match expression (resource Rule (AWS::Events::Rule), EventPattern)"
+    );
+    assert!(lines[2].starts_with("::warning file=tests/data/templates/bad/cfn-escaped.json,line=15,col=25,"), "{}", lines[2]);
+    // Newlines in the message are escaped: one command per line.
+    assert!(lines[2].contains("%0Ahelp: the data key of Kinesis records is"), "{}", lines[2]);
+}
+
+#[test]
+fn exit_codes_and_what_files_are_taken_for() {
+    let dir = temp_dir("kinds");
+    std::fs::write(dir.join("empty.json"), "{}").unwrap();
+    // `{}` is an empty FilterCriteria (a warning)…
+    let out = run(&["check", "-v", dir.join("empty.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let err = stderr(&out);
+    assert!(err.contains("empty.json: criteria (0 filters)"), "{err}");
+    assert!(err.contains("warning[empty-criteria]"), "{err}");
+    assert_eq!(run(&["check", "--deny-warnings", dir.join("empty.json").to_str().unwrap()]).status.code(), Some(1));
+    // …unless --dialect makes it a pattern: then it is an error.
+    let out = run(&["check", "--dialect", "EventBridge", dir.join("empty.json").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("error[EmptyObject]"), "{}", stderr(&out));
+    // Usage and I/O errors are 2.
+    assert_eq!(run(&["check"]).status.code(), Some(2));
+    assert_eq!(run(&["check", "/nonexistent/template.yaml"]).status.code(), Some(2));
+    assert_eq!(run(&["check", "--format", "xml", "x"]).status.code(), Some(2));
+    // A YAML file that is not a template, named: a warning that nothing was checked.
+    std::fs::write(dir.join("other.yaml"), "a: 1\n").unwrap();
+    let out = run(&["check", dir.join("other.yaml").to_str().unwrap()]);
+    assert!(stderr(&out).contains("warning[unrecognised-file]"), "{}", stderr(&out));
+    // Found in a directory, it is skipped silently; so is a broken YAML file.
+    std::fs::write(dir.join("broken.yaml"), "a: [\n").unwrap();
+    let out = run(&["check", "--format", "json", dir.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert!(text.contains("\"taken_as\":\"skipped\""), "{text}");
+    assert!(!text.contains("\"type\":\"diagnostic\""), "{text}");
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let bad = "tests/data/templates/bad/cfn-escaped.json";
+    assert!(stderr(&run(&["--color", "always", "check", bad])).contains("\x1b["));
+    assert!(!stderr(&run(&["--color", "never", "check", bad])).contains("\x1b["));
+    // Not a terminal: no colour on auto.
+    assert!(!stderr(&run(&["check", bad])).contains("\x1b["));
+    let out = bin().env("NO_COLOR", "1").args(["check", bad]).output().unwrap();
+    assert!(!stderr(&out).contains("\x1b["));
+}
+
+#[test]
+fn test_command_runs_cases_and_explains_failures() {
+    let out = run(&["test", "tests/data/filter-tests/orders.test.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert_eq!(text.lines().filter(|l| l.starts_with("ok")).count(), 5, "{text}");
+    assert_eq!(text.lines().last(), Some("5 passed, 0 failed"));
+
+    let out = run(&["test", "tests/data/filter-tests/orders.test.yaml", "tests/data/filter-tests/failing.test.json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    let fail = text.lines().find(|l| l.starts_with("FAIL")).unwrap();
+    assert_eq!(
+        fail,
+        "FAIL tests/data/filter-tests/failing.test.json:2:13 › a deliberately failing case › stopped is expected to match, wrongly: expected a match; no match: detail.state is \"stopped\", which fails [\"running\"]"
+    );
+    assert_eq!(text.lines().last(), Some("5 passed, 1 failed"));
+    assert_eq!(run(&["test", "/nonexistent.yaml"]).status.code(), Some(2));
+}
+
+#[test]
+fn explain_names_path_condition_and_value() {
+    let out = run(&[
+        "explain",
+        r#"{"detail": {"state": ["running"], "n": [{"numeric": [">", 5]}]}}"#,
+        r#"{"detail": {"state": "stopped", "n": [1, 9]}}"#,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(text.starts_with("no match: detail.state is \"stopped\", which fails [\"running\"]\n"), "{text}");
+    assert!(text.contains("9 at [1]: accepted by {\"numeric\": [\">\", 5]}"), "{text}");
+    assert!(text.contains("1 at [0]: rejected by every condition"), "{text}");
+
+    let out = run(&["explain", "--format", "json", "examples/data/ec2-running-large.json", r#"{"source": "x"}"#]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["matched"], false);
+    assert!(v["summary"].as_str().unwrap().starts_with("no match"), "{v}");
+
+    // A FilterCriteria on a record: each filter explained on the decoded view.
+    let dir = temp_dir("explain");
+    let criteria = dir.join("c.json");
+    std::fs::write(&criteria, r#"{"Filters": [{"Pattern": "{\"body\": {\"kind\": [\"order\"]}}"}]}"#).unwrap();
+    let out = run(&["explain", "--criteria", "--source", "sqs", criteria.to_str().unwrap(), r#"{"messageId": "m", "body": "{\"kind\": \"refund\"}"}"#]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("filter 0: no match: body.kind is \"refund\", which fails [\"order\"]"), "{}", stdout(&out));
+    assert_eq!(run(&["explain", "{\"a\": []}", "{}"]).status.code(), Some(2));
+}
+
+#[test]
+fn match_with_a_machine_and_gzip() {
+    let dir = temp_dir("machine");
+    let rules = dir.join("rules.yaml");
+    std::fs::write(&rules, "running:\n  detail: {state: [running]}\nbig: '{\"detail\": {\"n\": [{\"numeric\": [\">\", 5]}]}}'\n").unwrap();
+    let events = "{\"detail\": {\"state\": \"running\", \"n\": 9}}\n{\"detail\": {\"state\": \"stopped\"}}\n{\"detail\": {\"n\": 7}}\n";
+    let gz = dir.join("events.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(events.as_bytes()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let out = run(&["match", "--machine", rules.to_str().unwrap(), gz.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "[\"running\",\"big\"]\n[]\n[\"big\"]\n");
+    let out = run(&["match", "--machine", rules.to_str().unwrap(), gz.to_str().unwrap(), "--count"]);
+    assert_eq!(stdout(&out), "1\trunning\n2\tbig\n2\t(any rule)\n");
+    let out = run(&["match", "--machine", rules.to_str().unwrap(), gz.to_str().unwrap(), "--count", "--invert"]);
+    assert_eq!(stdout(&out), "2\trunning\n1\tbig\n1\t(no rule)\n");
+    // A single pattern on gzip, counted.
+    let out = run(&["match", "examples/data/ec2-running-large.json", "examples/data/ec2-events.jsonl", "--count"]);
+    assert_eq!(stdout(&out), "7\n");
+    // An invalid rule points into the rules file.
+    std::fs::write(&rules, "ok: {a: [x]}\nbad:\n  a: [{prefix: 5}]\n").unwrap();
+    let out = run(&["match", "--machine", rules.to_str().unwrap(), gz.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("rules.yaml:3:16: rule bad: prefix match pattern must be a string"), "{}", stderr(&out));
+}
+
+#[test]
+fn filter_counts_inverts_and_reads_gzip() {
+    let dir = temp_dir("filter");
+    let criteria = dir.join("c.json");
+    std::fs::write(&criteria, r#"{"Filters": [{"Pattern": "{\"body\": {\"code\": [\"B\"]}}"}]}"#).unwrap();
+    let mut lines = String::new();
+    for i in 0..10_000 {
+        let code = if i % 4 == 0 { "B" } else { "A" };
+        lines.push_str(&format!("{{\"messageId\": \"{i}\", \"body\": \"{{\\\"code\\\": \\\"{code}\\\"}}\"}}\n"));
+    }
+    let gz = dir.join("records.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(lines.as_bytes()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let c = criteria.to_str().unwrap();
+    let out = run(&["filter", "--source", "sqs", "--criteria", c, gz.to_str().unwrap(), "--count"]);
+    assert_eq!(stdout(&out), "2500\n", "{}", stderr(&out));
+    assert!(stderr(&out).ends_with("kept 2500, dropped 7500\n"));
+    let out = run(&["filter", "--source", "sqs", "--criteria", c, gz.to_str().unwrap(), "--invert", "-q"]);
+    let kept: Vec<&str> = lines.lines().filter(|l| l.contains("\\\"A\\\"")).collect();
+    assert_eq!(stdout(&out).lines().collect::<Vec<_>>(), kept);
+    // JSON Lines from standard input.
+    let mut child = bin()
+        .args(["filter", "--source", "sqs", "--criteria", c, "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(lines.as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2500);
+}
+
+#[test]
+fn completions_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(stdout(&out).contains("explain"), "{shell}");
+    }
+    let help = run(&["check", "--help"]);
+    assert!(stdout(&help).contains("Examples:"));
+}

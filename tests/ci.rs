@@ -91,10 +91,14 @@ fn positions_in_yaml_and_json_templates() {
     let contexts: Vec<&str> =
         objects.iter().filter(|v| v["type"] == "diagnostic").map(|v| v["context"].as_str().unwrap()).collect();
     assert_eq!(contexts[0], "resource Rule (AWS::Events::Rule), EventPattern");
-    assert_eq!(contexts[4], "resource Fn (AWS::Serverless::Function), event Stream (DynamoDB), FilterCriteria, filter 0");
+    assert_eq!(
+        contexts[4],
+        "resource Fn (AWS::Serverless::Function), event Stream (DynamoDB), FilterCriteria, filter 0"
+    );
     let summary = objects.last().unwrap();
     assert_eq!((summary["errors"].as_u64(), summary["warnings"].as_u64()), (Some(5), Some(6)));
-    let files: Vec<&str> = objects.iter().filter(|v| v["type"] == "file").map(|v| v["taken_as"].as_str().unwrap()).collect();
+    let files: Vec<&str> =
+        objects.iter().filter(|v| v["type"] == "file").map(|v| v["taken_as"].as_str().unwrap()).collect();
     assert_eq!(files, ["cloudformation template", "cloudformation template"]);
 }
 
@@ -208,7 +212,11 @@ fn github_workflow_commands() {
         lines[0],
         "::error file=tests/data/templates/bad/cfn-escaped.json,line=6,col=105,endLine=6,endColumn=110,title=eventsift MultipleOperators::Only one key allowed in match expression (resource Rule (AWS::Events::Rule), EventPattern)"
     );
-    assert!(lines[2].starts_with("::warning file=tests/data/templates/bad/cfn-escaped.json,line=15,col=25,"), "{}", lines[2]);
+    assert!(
+        lines[2].starts_with("::warning file=tests/data/templates/bad/cfn-escaped.json,line=15,col=25,"),
+        "{}",
+        lines[2]
+    );
     // Newlines in the message are escaped: one command per line.
     assert!(lines[2].contains("%0Ahelp: the data key of Kinesis records is"), "{}", lines[2]);
 }
@@ -297,9 +305,20 @@ fn explain_names_path_condition_and_value() {
     let dir = temp_dir("explain");
     let criteria = dir.join("c.json");
     std::fs::write(&criteria, r#"{"Filters": [{"Pattern": "{\"body\": {\"kind\": [\"order\"]}}"}]}"#).unwrap();
-    let out = run(&["explain", "--criteria", "--source", "sqs", criteria.to_str().unwrap(), r#"{"messageId": "m", "body": "{\"kind\": \"refund\"}"}"#]);
+    let out = run(&[
+        "explain",
+        "--criteria",
+        "--source",
+        "sqs",
+        criteria.to_str().unwrap(),
+        r#"{"messageId": "m", "body": "{\"kind\": \"refund\"}"}"#,
+    ]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stdout(&out).contains("filter 0: no match: body.kind is \"refund\", which fails [\"order\"]"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("filter 0: no match: body.kind is \"refund\", which fails [\"order\"]"),
+        "{}",
+        stdout(&out)
+    );
     assert_eq!(run(&["explain", "{\"a\": []}", "{}"]).status.code(), Some(2));
 }
 
@@ -307,7 +326,11 @@ fn explain_names_path_condition_and_value() {
 fn match_with_a_machine_and_gzip() {
     let dir = temp_dir("machine");
     let rules = dir.join("rules.yaml");
-    std::fs::write(&rules, "running:\n  detail: {state: [running]}\nbig: '{\"detail\": {\"n\": [{\"numeric\": [\">\", 5]}]}}'\n").unwrap();
+    std::fs::write(
+        &rules,
+        "running:\n  detail: {state: [running]}\nbig: '{\"detail\": {\"n\": [{\"numeric\": [\">\", 5]}]}}'\n",
+    )
+    .unwrap();
     let events = "{\"detail\": {\"state\": \"running\", \"n\": 9}}\n{\"detail\": {\"state\": \"stopped\"}}\n{\"detail\": {\"n\": 7}}\n";
     let gz = dir.join("events.jsonl.gz");
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
@@ -327,7 +350,11 @@ fn match_with_a_machine_and_gzip() {
     std::fs::write(&rules, "ok: {a: [x]}\nbad:\n  a: [{prefix: 5}]\n").unwrap();
     let out = run(&["match", "--machine", rules.to_str().unwrap(), gz.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("rules.yaml:3:16: rule bad: prefix match pattern must be a string"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("rules.yaml:3:16: rule bad: prefix match pattern must be a string"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -352,6 +352,21 @@ fn dynamodb_uses_the_lambda_dialect() {
     assert_eq!(pattern().field("ip").cidr("10.0.0.0/24").build().unwrap().dialect(), Dialect::EventBridge);
 }
 
+/// `cidr` is in the Lambda dialect (SPEC §10 FLAG-4, amended 2026-12-06), not in the Pipes one.
+#[test]
+fn cidr_builds_in_the_lambda_dialect() {
+    let f = sqs().body("sourceIPAddress").cidr("10.0.0.0/24");
+    assert_eq!(f.to_json(), r#"{"body":{"sourceIPAddress":[{"cidr":"10.0.0.0/24"}]}}"#);
+    let p = f.build().unwrap();
+    assert_eq!(p.dialect(), Dialect::LambdaEsm);
+    assert!(p.matches(r#"{"messageId":"1","body":{"sourceIPAddress":"10.0.0.11"}}"#).unwrap());
+    assert!(!p.matches(r#"{"messageId":"2","body":{"sourceIPAddress":"10.0.1.11"}}"#).unwrap());
+    let err = f.build_with(Pattern::builder().dialect(Dialect::Pipes)).unwrap_err();
+    assert_eq!(err.reason(), "cidr is not supported in the Pipes dialect");
+    let p = mq().data("IPAddress").cidr("203.0.113.0/24").build().unwrap();
+    assert!(p.matches(r#"{"data":{"IPAddress":"203.0.113.254"}}"#).unwrap());
+}
+
 #[test]
 fn payload_sources_render_and_match_their_filter_views() {
     let f = sqs().body("RequestCode").equals("BBBB");

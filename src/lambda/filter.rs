@@ -578,8 +578,19 @@ mod tests {
 
     #[test]
     fn lambda_dialect_is_the_default() {
-        let e = Filter::new(&criteria(&[r#"{"ip": [{"cidr": "10.0.0.0/8"}]}"#]), Source::Sqs).unwrap_err();
+        let e = Filter::new(&criteria(&[r#"{"body": {"file": [{"wildcard": "*.png"}]}}"#]), Source::Sqs).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::OperatorNotInDialect);
+        assert_eq!(e.reason(), "wildcard is not supported in the LambdaEsm dialect");
+    }
+
+    /// SPEC §10 FLAG-4, amended 2026-12-06: AWS accepts and applies `cidr` on SQS and MQ mappings
+    /// (the SAM sample below).
+    #[test]
+    fn cidr_is_in_the_lambda_dialect() {
+        let f = Filter::new(&criteria(&[r#"{"body": {"sourceIPAddress": [{"cidr": "10.0.0.0/24"}]}}"#]), Source::Sqs)
+            .unwrap();
+        assert!(f.matches(r#"{"messageId": "1", "body": "{\"sourceIPAddress\": \"10.0.0.11\"}"}"#).unwrap());
+        assert!(!f.matches(r#"{"messageId": "2", "body": "{\"sourceIPAddress\": \"10.0.1.11\"}"}"#).unwrap());
     }
 
     #[test]

@@ -387,7 +387,8 @@ impl Condition {
         Condition(Cond::Wildcard(pattern.into()))
     }
 
-    /// `{"cidr": "10.0.0.0/24"}`: IP address strings in the range. Not in the Lambda dialect.
+    /// `{"cidr": "10.0.0.0/24"}`: IP address strings in the range. In the Lambda dialect since AWS
+    /// was seen applying it (SPEC §10 FLAG-4, amended); not in the Pipes dialect.
     pub fn cidr(range: impl Into<String>) -> Condition {
         Condition(Cond::Cidr(range.into()))
     }
@@ -1031,7 +1032,7 @@ impl PatternDraft {
     /// use eventsift::lambda::typed::pattern;
     /// use eventsift::{Dialect, ErrorKind, Pattern};
     ///
-    /// let draft = pattern().field("ip").cidr("10.0.0.0/8");
+    /// let draft = pattern().field("file").wildcard("*.png");
     /// let err = draft.build_with(Pattern::builder().dialect(Dialect::LambdaEsm)).unwrap_err();
     /// assert_eq!(err.kind(), ErrorKind::OperatorNotInDialect);
     /// assert!(draft.build_with(Pattern::builder().dialect(Dialect::LambdaEsm).allow_unlisted_operators(true)).is_ok());
@@ -1138,7 +1139,7 @@ impl<B> Field<B> {
         self.condition(Condition::wildcard(pattern))
     }
 
-    /// `{"cidr": "a.b.c.d/n"}` (not in the Lambda dialect).
+    /// `{"cidr": "a.b.c.d/n"}` (see [`Condition::cidr`]; not in the Pipes dialect).
     pub fn cidr(self, range: impl Into<String>) -> B {
         self.condition(Condition::cidr(range))
     }

@@ -59,9 +59,9 @@ thread_local! {
 /// ```
 /// use eventsift::{Dialect, ErrorKind, Pattern};
 ///
-/// let err = Pattern::builder().dialect(Dialect::LambdaEsm).build(r#"{"ip": [{"cidr": "10.0.0.0/8"}]}"#).unwrap_err();
+/// let err = Pattern::builder().dialect(Dialect::LambdaEsm).build(r#"{"file": [{"wildcard": "*.png"}]}"#).unwrap_err();
 /// assert_eq!(err.kind(), ErrorKind::OperatorNotInDialect);
-/// assert_eq!(err.reason(), "cidr is not supported in the LambdaEsm dialect");
+/// assert_eq!(err.reason(), "wildcard is not supported in the LambdaEsm dialect");
 /// ```
 #[derive(Clone, Debug, Default)]
 pub struct PatternBuilder {

@@ -99,6 +99,8 @@ fn bad_condition(d: Dialect) -> BoxedStrategy<Case> {
     options.push(op("wildcard", wildcard_error(), wildcard_kind));
     if !d.supports(Operator::Wildcard) {
         options.push(op("wildcard", strs(&["\"a*\"", "\"*\""]), ErrorKind::OperatorNotInDialect));
+    }
+    if !d.supports(Operator::Cidr) {
         options.push(op("cidr", strs(&["\"10.0.0.0/8\""]), ErrorKind::OperatorNotInDialect));
     }
     if !d.supports(Operator::AnythingButPrefix) {

@@ -13,8 +13,12 @@ use std::fmt;
 /// | `anything-but` value or list | ✓ | ✓ | ✓ |
 /// | `anything-but` `prefix`/`suffix`/`equals-ignore-case`/`wildcard` | ✓ | – | – |
 /// | `numeric`, `exists`, `$or` | ✓ | ✓ | ✓ |
-/// | `cidr` | ✓ | – | – |
+/// | `cidr` | ✓ | – | ✓ |
 /// | `wildcard` | ✓ | – | – |
+///
+/// `LambdaEsm` is the Lambda documentation's operator table plus `cidr`, which that table does not
+/// list but AWS has been seen accepting and applying on deployed SQS and Amazon MQ event-source
+/// mappings (SPEC §10 FLAG-4, amended 2026-12-06). `anything-but` never takes `cidr`, in any dialect.
 ///
 /// Default pattern length limits: EventBridge 2,048 characters (its default quota, adjustable up
 /// to 4,096), Pipes and Lambda 4,096.
@@ -26,7 +30,7 @@ pub enum Dialect {
     EventBridge,
     /// EventBridge Pipes filters.
     Pipes,
-    /// AWS Lambda event-source-mapping filter criteria.
+    /// AWS Lambda event-source-mapping filter criteria: the documented operators and `cidr`.
     LambdaEsm,
 }
 
@@ -72,7 +76,9 @@ impl Dialect {
                     | AnythingButEqualsIgnoreCase
                     | AnythingButWildcard
             ),
-            Dialect::LambdaEsm => matches!(op, Prefix | Suffix | EqualsIgnoreCase | AnythingBut | Numeric | Exists),
+            Dialect::LambdaEsm => {
+                matches!(op, Prefix | Suffix | EqualsIgnoreCase | AnythingBut | Numeric | Exists | Cidr)
+            }
         }
     }
 }

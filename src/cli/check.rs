@@ -190,10 +190,11 @@ fn check_file(path: &Path, named: bool, o: &CheckOptions, report: &mut Report, i
     report.diagnostics.extend(diagnostics);
 }
 
-/// A JSON file found in a directory is taken for a pattern when its name says so.
+/// A JSON file found in a directory (not a template, plan or criteria document) is taken for a
+/// pattern when its name says so (`event-pattern.json`, `orders.pattern.json`).
 fn pattern_name(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
-    name.contains("pattern") || name.contains("filter") || name.contains("rule")
+    name.contains("pattern")
 }
 
 fn error(file: usize, span: Range<usize>, code: &str, message: String) -> Diagnostic {

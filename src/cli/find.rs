@@ -102,7 +102,50 @@ pub fn find(file: &str, root: &Node, kind: DocKind) -> Vec<Site> {
         DocKind::TerraformPlan => terraform(file, root, &mut out),
         _ => {}
     }
+    blank_deploy_time(&mut out, kind);
     out
+}
+
+/// Blanks out each `open…close` in the site's text (same length, so the map stays one to one) and
+/// records it as a value resolved at deploy time: what can be checked is checked, the placeholders
+/// are reported once.
+fn blank(site: &mut PatternSite, open: &str, close: &str, what: &str) {
+    let text = site.text.text.clone();
+    let mut out = text.clone().into_bytes();
+    let mut from = 0;
+    while let Some(start) = text[from..].find(open).map(|i| from + i) {
+        if open == "${" && text[start..].starts_with("${!") {
+            from = start + 3;
+            continue;
+        }
+        let Some(len) = text[start + open.len()..].find(close) else { break };
+        let end = start + open.len() + len + close.len();
+        site.intrinsics.push((format!("{what} {}", &text[start..end]), site.text.file_span(start..end)));
+        out[start..end].fill(b'_');
+        from = end;
+    }
+    site.text.text = String::from_utf8(out).unwrap_or(text);
+}
+
+/// Values that the deployment tool resolves inside pattern strings: Serverless Framework variables
+/// (`${self:custom.stage}`, `${opt:stage}`, …) and its pseudo-parameter plugin (`#{AWS::Region}`) in
+/// serverless.yml; CloudFormation dynamic references (`{{resolve:ssm:name}}`) in templates.
+fn blank_deploy_time(sites: &mut [Site], kind: DocKind) {
+    let each = |p: &mut PatternSite| match kind {
+        DocKind::Serverless => {
+            blank(p, "${", "}", "Serverless variable");
+            blank(p, "#{", "}", "pseudo-parameter");
+            blank(p, "{{resolve:", "}}", "dynamic reference");
+        }
+        DocKind::CloudFormation => blank(p, "{{resolve:", "}}", "dynamic reference"),
+        _ => {}
+    };
+    for site in sites {
+        match site {
+            Site::Rule { pattern, .. } => each(pattern),
+            Site::Criteria { filters, .. } => filters.iter_mut().for_each(each),
+        }
+    }
 }
 
 /// The template string of an `Fn::Sub` (short form or long form, with or without variables).
@@ -132,27 +175,22 @@ fn pattern_site(file: &str, node: &Node, string_required: bool) -> PatternSite {
     if let Some(name) = node.intrinsic() {
         if name == "Fn::Sub" {
             if let Some(text) = sub_text(file, node) {
-                // The template text with each ${Name} blanked out (same length, so the map stays
-                // one to one): what can be checked is checked, the placeholders are reported.
-                let mut text = text;
-                let bytes = text.text.clone().into_bytes();
-                let mut i = 0;
-                let mut out = bytes.clone();
-                while i + 1 < bytes.len() {
-                    if bytes[i] == b'$' && bytes[i + 1] == b'{' && bytes.get(i + 2) != Some(&b'!') {
-                        if let Some(len) = bytes[i..].iter().position(|&b| b == b'}') {
-                            let name = String::from_utf8_lossy(&bytes[i..=i + len]).into_owned();
-                            site.intrinsics
-                                .push((format!("Fn::Sub placeholder {name}"), text.file_span(i..i + len + 1)));
-                            out[i..=i + len].fill(b'_');
-                            i += len + 1;
-                            continue;
-                        }
-                    }
-                    i += 1;
-                }
-                text.text = String::from_utf8(out).unwrap_or_default();
                 site.text = text;
+                blank(&mut site, "${", "}", "Fn::Sub placeholder");
+                return site;
+            }
+        }
+        if name == "Fn::ToJsonString" {
+            // AWS::LanguageExtensions: an object written out as a JSON string, so a pattern.
+            let arg = if node.tag.is_some() {
+                let mut a = node.clone();
+                a.tag = None;
+                a
+            } else {
+                node.members()[0].1.clone()
+            };
+            if arg.is_map() {
+                site.text = to_json(file, &arg, &mut site.intrinsics);
                 return site;
             }
         }

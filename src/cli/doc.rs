@@ -137,6 +137,39 @@ impl Node {
     }
 }
 
+/// Nesting deeper than this is an error (a documented limit), never a stack overflow.
+pub const MAX_DEPTH: usize = 256;
+
+/// The deepest bracket nesting of JSON (or YAML flow) text, strings skipped.
+fn bracket_depth(text: &str) -> usize {
+    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in text.as_bytes() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn too_deep(offset: usize) -> ParseError {
+    ParseError { message: format!("nesting deeper than {MAX_DEPTH} levels (the limit)"), offset }
+}
+
 /// Reads YAML (the first document). Tags are kept; aliases are resolved to copies of their anchor.
 pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
     // saphyr's markers count characters: map them to bytes.
@@ -203,6 +236,9 @@ pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
                     kind: Kind::Scalar { value: String::new(), style: Style::Plain, ty: ScalarType::Null },
                 });
                 push(&mut stack, &mut root, node);
+            }
+            Event::MappingStart(..) | Event::SequenceStart(..) if stack.len() >= MAX_DEPTH => {
+                return Err(too_deep(start));
             }
             Event::MappingStart(anchor, tag) => stack.push(Frame::Map {
                 start,
@@ -314,6 +350,9 @@ pub fn parse_json(text: &str) -> Result<Node, ParseError> {
         allow_unary_plus_numbers: false,
         ..Default::default()
     };
+    if bracket_depth(text) > MAX_DEPTH {
+        return Err(too_deep(0));
+    }
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options)
         .map_err(|e| ParseError { message: e.kind().to_string(), offset: e.range().start })?;
     fn convert(v: Value<'_>) -> Node {
@@ -685,6 +724,15 @@ mod tests {
         let at = m.text.find("numeric").unwrap();
         assert!(file[m.map[at]..].starts_with("numeric"));
         assert_eq!(m.file_span(at..at + 7), file.find("numeric").unwrap()..file.find("numeric").unwrap() + 7);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error() {
+        let deep = "[".repeat(100_000);
+        assert!(parse_json(&deep).unwrap_err().message.contains("nesting deeper"));
+        assert!(parse_yaml(&deep).is_err()); // saphyr has a recursion limit of its own
+        let ok = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert!(parse_json(&ok).is_ok() && parse_yaml(&ok).is_ok());
     }
 
     #[test]

@@ -33,8 +33,11 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// `check --format json`, as (file name, code, line, column, end line, end column).
-fn diagnostics(args: &[&str]) -> (Vec<(String, String, u64, u64, u64, u64)>, Vec<Value>) {
+/// A diagnostic: file name, code, line, column, end line, end column.
+type Found = (String, String, u64, u64, u64, u64);
+
+/// `check --format json`: the diagnostics, and every JSON object printed.
+fn diagnostics(args: &[&str]) -> (Vec<Found>, Vec<Value>) {
     let mut all = vec!["check", "--format", "json"];
     all.extend_from_slice(args);
     let out = run(&all);
@@ -58,7 +61,7 @@ fn diagnostics(args: &[&str]) -> (Vec<(String, String, u64, u64, u64, u64)>, Vec
     (diags, objects)
 }
 
-fn d(file: &str, code: &str, l: u64, c: u64, el: u64, ec: u64) -> (String, String, u64, u64, u64, u64) {
+fn d(file: &str, code: &str, l: u64, c: u64, el: u64, ec: u64) -> Found {
     (file.to_string(), code.to_string(), l, c, el, ec)
 }
 

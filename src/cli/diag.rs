@@ -88,7 +88,7 @@ pub fn human(report: &Report, d: &Diagnostic, color: bool) -> String {
         Severity::Warning => Level::WARNING,
         Severity::Note => Level::NOTE,
     };
-    let title = format!("{}", d.message);
+    let title = d.message.clone();
     let path = file.path.clone();
     let mut span = d.span.start.min(file.text.len())..d.span.end.min(file.text.len());
     while !file.text.is_char_boundary(span.start) {

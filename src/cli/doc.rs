@@ -266,11 +266,7 @@ pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
                 }
                 push(&mut stack, &mut root, node);
             }
-            Event::DocumentEnd => {
-                if root.is_some() {
-                    break;
-                }
-            }
+            Event::DocumentEnd if root.is_some() => break,
             Event::StreamEnd => break,
             _ => {}
         }

@@ -157,7 +157,7 @@ impl Progress {
     }
 
     fn tick(&mut self, records: usize, kept: usize, dropped: usize) {
-        if !self.on || records % 4096 != 0 {
+        if !self.on || !records.is_multiple_of(4096) {
             return;
         }
         let now = Instant::now();

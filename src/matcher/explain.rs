@@ -208,12 +208,10 @@ fn failure(fields: &[FieldExplanation], leaves: &[Leaf<'_, '_>]) -> String {
     // array (array consistency), or a field that must be absent is present beside them.
     let accepted = |f: &FieldExplanation| -> Vec<&Leaf<'_, '_>> {
         let mut out = Vec::new();
-        let mut k = 0;
-        for l in leaves.iter().filter(|l| l.path == f.path) {
+        for (k, l) in leaves.iter().filter(|l| l.path == f.path).enumerate() {
             if f.values.get(k).is_some_and(|v| !v.accepted_by.is_empty()) {
                 out.push(l);
             }
-            k += 1;
         }
         out
     };

@@ -68,8 +68,10 @@ fn bench(c: &mut Criterion) {
     let machine = cl2::machine(&set, eventsift::ReadMode::default());
     cl2::assert_counts(&set, &cl2::count(&machine, &set, &events));
     let (out, peak_kb) = run_cli(&args);
+    let by_id: std::collections::HashMap<&str, u64> =
+        out.lines().filter_map(|l| l.split_once('\t')).map(|(n, id)| (id, n.parse().expect("count"))).collect();
     let cli_counts: Vec<u64> =
-        out.lines().take(set.rules.len()).map(|l| l.split('\t').next().unwrap().parse().expect("count")).collect();
+        set.rules.iter().map(|(id, _, _)| by_id.get(id.as_str()).copied().unwrap_or(u64::MAX)).collect();
     assert_eq!(cli_counts, expected, "eventsift match --machine: per-rule counts differ from the expected ones");
     eprintln!("eventsift match --machine --count: peak resident set {:.1} MB", peak_kb as f64 / 1024.0);
     assert!(peak_kb < 64 * 1024, "peak resident set {peak_kb} kB is over 64 MB");

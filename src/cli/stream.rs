@@ -2,7 +2,6 @@
 //! reading on a second thread, JSON Lines handled a chunk at a time with bounded memory, and a
 //! progress line on stderr when it is a terminal.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::Path;
@@ -124,19 +123,16 @@ fn for_each_line(chunks: &mut Chunks, mut f: impl FnMut(usize, &[u8]) -> bool) -
     let mut n = 0usize;
     while let Some(chunk) = chunks.next() {
         let chunk = chunk?;
-        for line in chunk.split(|&b| b == b'\n') {
+        let mut start = 0;
+        while start < chunk.len() {
+            let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
+            let line = &chunk[start..end];
+            start = end + 1;
             n += 1;
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            if !f(n, line) {
+            if !line.iter().all(u8::is_ascii_whitespace) && !f(n, line) {
                 return Ok(());
             }
-        }
-        // `split` yields one empty piece after a final newline: it was counted as a line.
-        if chunk.last() == Some(&b'\n') {
-            n -= 1;
         }
         chunks.recycle(chunk);
     }
@@ -489,7 +485,6 @@ pub fn match_events(a: &MatchArgs) -> i32 {
         }),
         Matcher::Many(m) => {
             let ids: Vec<&str> = m.rule_ids().map(|r| r.as_str()).collect();
-            let index: HashMap<usize, usize> = ids.iter().enumerate().map(|(i, s)| (s.as_ptr() as usize, i)).collect();
             let mut counts = vec![0usize; ids.len()];
             let mut hit = vec![false; ids.len()];
             let mut scratch = m.scratch();
@@ -509,9 +504,15 @@ pub fn match_events(a: &MatchArgs) -> i32 {
                     Ok(found) => {
                         let mut any = false;
                         hit.iter_mut().for_each(|h| *h = false);
+                        // Matches come in the order of `rule_ids`: one walk finds their indices.
+                        let mut at = 0;
                         for id in found {
-                            if let Some(&i) = index.get(&(id.as_str().as_ptr() as usize)) {
-                                hit[i] = true;
+                            let p = id.as_str().as_ptr();
+                            while at < ids.len() && ids[at].as_ptr() != p {
+                                at += 1;
+                            }
+                            if at < ids.len() {
+                                hit[at] = true;
                                 any = true;
                             }
                         }

@@ -349,8 +349,33 @@ pub fn parse_json(text: &str) -> Result<Node, ParseError> {
     if bracket_depth(text) > MAX_DEPTH {
         return Err(too_deep(0));
     }
-    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options)
-        .map_err(|e| ParseError { message: e.kind().to_string(), offset: e.range().start })?;
+    // A byte-order mark is skipped; offsets stay those of the file.
+    let base = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let parsed = jsonc_parser::parse_to_ast(&text[base..], &Default::default(), &options)
+        .map_err(|e| ParseError { message: e.kind().to_string(), offset: base + e.range().start })?;
+    let mut node = match parsed.value {
+        Some(v) => convert(v),
+        None => return Err(ParseError { message: "the file holds no JSON value".into(), offset: 0 }),
+    };
+    if base > 0 {
+        shift(&mut node, base);
+    }
+    return Ok(node);
+
+    fn shift(node: &mut Node, by: usize) {
+        node.span = node.span.start + by..node.span.end + by;
+        match &mut node.kind {
+            Kind::Map(members) => {
+                for (k, v) in members {
+                    k.span = k.span.start + by..k.span.end + by;
+                    shift(v, by);
+                }
+            }
+            Kind::Seq(items) => items.iter_mut().for_each(|v| shift(v, by)),
+            Kind::Scalar { .. } => {}
+        }
+    }
+
     fn convert(v: Value<'_>) -> Node {
         match v {
             Value::StringLit(s) => Node {
@@ -394,10 +419,6 @@ pub fn parse_json(text: &str) -> Result<Node, ParseError> {
                 Node { span, tag: None, kind: Kind::Map(members) }
             }
         }
-    }
-    match parsed.value {
-        Some(v) => Ok(convert(v)),
-        None => Err(ParseError { message: "the file holds no JSON value".into(), offset: 0 }),
     }
 }
 
@@ -665,7 +686,9 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..o];
     let line = before.bytes().filter(|&b| b == b'\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
+    // Editors do not count a byte-order mark as a column.
+    let bom = usize::from(line_start == 0 && before.starts_with('\u{feff}'));
+    (line, before[line_start..].chars().count() + 1 - bom)
 }
 
 #[cfg(test)]

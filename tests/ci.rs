@@ -88,6 +88,8 @@ fn positions_in_yaml_and_json_templates() {
             d(y, "empty-criteria", 42, 29, 42, 31),
             d(y, "pattern-not-string", 51, 17, 51, 33),
             d(y, "unknown-record-field", 51, 17, 51, 25),
+            // The table in the same template streams KEYS_ONLY: no NewImage.
+            d(y, "image-absent-for-stream", 68, 43, 68, 53),
         ]
     );
     // Every diagnostic names what holds the filter.
@@ -99,7 +101,7 @@ fn positions_in_yaml_and_json_templates() {
         "resource Fn (AWS::Serverless::Function), event Stream (DynamoDB), FilterCriteria, filter 0"
     );
     let summary = objects.last().unwrap();
-    assert_eq!((summary["errors"].as_u64(), summary["warnings"].as_u64()), (Some(5), Some(6)));
+    assert_eq!((summary["errors"].as_u64(), summary["warnings"].as_u64()), (Some(5), Some(7)));
     let files: Vec<&str> =
         objects.iter().filter(|v| v["type"] == "file").map(|v| v["taken_as"].as_str().unwrap()).collect();
     assert_eq!(files, ["cloudformation template", "cloudformation template"]);
@@ -152,6 +154,62 @@ fn real_world_templates_are_clean() {
     assert_eq!(run(&["check", "--deny-warnings", good]).status.code(), Some(0));
 }
 
+/// Real templates of public projects (`tests/data/templates/public/SOURCES.md`): every filter is
+/// found, and what is reported is what is wrong (the SAM translator's fixture uses bare values, the
+/// MSK sample writes `!Ref` inside a pattern string).
+#[test]
+fn public_templates_are_read_as_their_authors_meant() {
+    let (found, objects) = diagnostics(&["tests/data/templates/public"]);
+    let files: Vec<(String, u64)> = objects
+        .iter()
+        .filter(|v| v["type"] == "file")
+        .map(|v| {
+            let name = Path::new(v["file"].as_str().unwrap()).file_name().unwrap().to_string_lossy().into_owned();
+            (name, v["filters"].as_u64().unwrap())
+        })
+        .collect();
+    let expected = [
+        ("cdk-integ-EventsPatternValidationStack.template.json", 1),
+        ("cdk-integ-codebuild-events.template.json", 3),
+        ("cdk-integ-dynamodb-boolean-filter.template.json", 1),
+        ("cdk-integ-events-RuleStack.template.json", 6),
+        ("cdk-integ-sqs-null-filter.template.json", 1),
+        ("sam-translator-function_with_event_filtering.yaml", 7),
+        ("serverless.yml", 2),
+        ("sp-dynamodb-streams-lambda-event-filters.yaml", 2),
+        ("sp-eventbridge-lambda.yaml", 1),
+        ("sp-eventbridge-pipes-ddbstream-to-eventbridge-suffix-matching.yaml", 1),
+        ("sp-eventbridge-pipes-ddbstream-with-filters-to-eventbridge.yaml", 3),
+        ("sp-eventbridge-pipes-sqs-to-sqs-with-data-filter.yaml", 1),
+        ("sp-lambda-esm-ddb-filters-sam.yaml", 7),
+        ("sp-lambda-esm-kinesis-filters-sam.yaml", 8),
+        ("sp-lambda-esm-msk-filters-sam.yaml", 9),
+        ("sp-lambda-esm-sqs-filters-sam.yaml", 7),
+        ("sp-s3-eventbridge.yaml", 1),
+    ];
+    let expected: Vec<(String, u64)> = expected.iter().map(|(f, n)| (f.to_string(), *n)).collect();
+    assert_eq!(files, expected);
+    let got: Vec<(&str, &str, u64, u64)> = found.iter().map(|f| (f.0.as_str(), f.1.as_str(), f.2, f.3)).collect();
+    let cb = "cdk-integ-codebuild-events.template.json";
+    let sam = "sam-translator-function_with_event_filtering.yaml";
+    assert_eq!(
+        got,
+        [
+            (cb, "unresolved-intrinsic", 17, 7),
+            (cb, "unresolved-intrinsic", 259, 8),
+            (cb, "unresolved-intrinsic", 288, 8),
+            (sam, "InvalidFieldValue", 16, 36),
+            (sam, "InvalidFieldValue", 17, 37),
+            (sam, "InvalidFieldValue", 33, 36),
+            (sam, "InvalidFieldValue", 43, 36),
+            (sam, "InvalidFieldValue", 60, 36),
+            (sam, "InvalidFieldValue", 73, 36),
+            ("sp-lambda-esm-msk-filters-sam.yaml", "template-placeholder", 205, 49),
+            ("sp-s3-eventbridge.yaml", "unresolved-intrinsic", 121, 17),
+        ]
+    );
+}
+
 #[test]
 fn sub_placeholders_are_blanked_and_the_rest_checked() {
     let dir = temp_dir("sub");
@@ -194,7 +252,7 @@ fn sarif_passes_the_schema() {
     let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
-    assert_eq!(results.len(), 11 + 6);
+    assert_eq!(results.len(), 12 + 6);
     let first = &results[0];
     assert_eq!(first["ruleId"], "MultipleOperators");
     assert_eq!(first["level"], "error");
@@ -210,7 +268,7 @@ fn github_workflow_commands() {
     assert_eq!(out.status.code(), Some(1));
     let text = stdout(&out);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 11);
+    assert_eq!(lines.len(), 12);
     assert_eq!(
         lines[0],
         "::error file=tests/data/templates/bad/cfn-escaped.json,line=6,col=105,endLine=6,endColumn=110,title=eventsift MultipleOperators::Only one key allowed in match expression (resource Rule (AWS::Events::Rule), EventPattern)"
@@ -393,6 +451,34 @@ fn filter_counts_inverts_and_reads_gzip() {
     drop(stdin);
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 2500);
+}
+
+#[test]
+fn filter_streams_records_as_they_come() {
+    use std::io::BufRead;
+    let dir = temp_dir("stream");
+    let criteria = dir.join("c.json");
+    std::fs::write(&criteria, r#"{"Filters": [{"Pattern": "{\"body\": {\"code\": [\"B\"]}}"}]}"#).unwrap();
+    let mut child = bin()
+        .args(["filter", "--source", "sqs", "--criteria", criteria.to_str().unwrap(), "-q"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    // The first record is printed while the input is still open.
+    stdin.write_all(b"{\"messageId\": \"1\", \"body\": \"{\\\"code\\\": \\\"B\\\"}\"}\n").unwrap();
+    stdin.flush().unwrap();
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("\"messageId\": \"1\""), "{line}");
+    stdin.write_all(b"{\"messageId\": \"2\", \"body\": \"{\\\"code\\\": \\\"B\\\"}\"}\n").unwrap();
+    drop(stdin);
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("\"messageId\": \"2\""), "{line}");
+    assert!(child.wait().unwrap().success());
 }
 
 #[test]

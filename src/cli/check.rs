@@ -310,7 +310,7 @@ impl Cx<'_> {
                     }
                 }
             }
-            Site::Criteria { context, dialect, source, filters, span, key_span, built_by } => {
+            Site::Criteria { context, dialect, source, view, filters, span, key_span, built_by } => {
                 if let Some(name) = built_by {
                     self.push(
                         Severity::Note,
@@ -373,8 +373,14 @@ impl Cx<'_> {
                     .pattern_options(builder)
                     .max_filters(eventsift::lambda::MAX_FILTERS)
                     .build_patterns(compiled.iter().map(|(_, p)| p.source()));
+                let mut lint = self.o.lint;
+                if lint.stream_view_type.is_none() {
+                    if let Some(t) = view.as_deref().and_then(|v| v.parse().ok()) {
+                        lint = lint.stream_view_type(t);
+                    }
+                }
                 if let Ok(filter) = filter {
-                    for l in filter.lints_with(&self.o.lint) {
+                    for l in filter.lints_with(&lint) {
                         let (i, _) = compiled[l.filter];
                         let span = filters[i].text.file_span(l.span.range());
                         let ctx = format!("{context}, filter {i}, {source} records");

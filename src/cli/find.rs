@@ -33,6 +33,8 @@ pub enum Site {
         dialect: Dialect,
         /// The source, when the mapping's event source says it.
         source: Option<Source>,
+        /// A DynamoDB stream's view type, when the table is in the same template.
+        view: Option<String>,
         filters: Vec<PatternSite>,
         /// The FilterCriteria node (for findings about the whole).
         span: Range<usize>,
@@ -242,7 +244,36 @@ fn criteria_site(
             }
         }
     }
-    Site::Criteria { context, dialect, source, filters, span: node.span.clone(), key_span, built_by }
+    Site::Criteria { context, dialect, source, view: None, filters, span: node.span.clone(), key_span, built_by }
+}
+
+/// The `StreamViewType` of the DynamoDB table whose stream `arn` names (`!GetAtt Table.StreamArn`),
+/// when that table is in the template.
+fn stream_view(arn: &Node, resources: &Node) -> Option<String> {
+    let logical = match (&arn.tag, &arn.kind) {
+        (Some(tag), Kind::Scalar { value, .. }) if tag == "!GetAtt" => value.split_once('.')?.0.to_string(),
+        (Some(tag), Kind::Seq(items)) if tag == "!GetAtt" => items.first()?.scalar_text()?.to_string(),
+        (None, Kind::Map(m)) if m.len() == 1 && m[0].0.text == "Fn::GetAtt" => match &m[0].1.kind {
+            Kind::Seq(items) => items.first()?.scalar_text()?.to_string(),
+            Kind::Scalar { value, .. } => value.split_once('.')?.0.to_string(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let table = resources.get(&logical)?;
+    if !matches!(table.get("Type")?.as_str()?, "AWS::DynamoDB::Table" | "AWS::DynamoDB::GlobalTable") {
+        return None;
+    }
+    let spec = table.get("Properties")?.get("StreamSpecification")?;
+    spec.get("StreamViewType")?.as_str().map(str::to_string)
+}
+
+/// Sets the view type of a criteria site from the event-source ARN.
+fn with_view(mut site: Site, arn: Option<&Node>, resources: &Node) -> Site {
+    if let Site::Criteria { view, .. } = &mut site {
+        *view = arn.and_then(|a| stream_view(a, resources));
+    }
+    site
 }
 
 /// The source named by an event-source ARN (a string, or an intrinsic that refers to a resource of
@@ -338,7 +369,7 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
                         .and_then(|a| arn_source(a, Some(resources)))
                         .or_else(|| props.get("SelfManagedEventSource").map(|_| Source::Kafka))
                         .or_else(|| props.get("AmazonManagedKafkaEventSourceConfig").map(|_| Source::Kafka));
-                    out.push(criteria_site(
+                    let site = criteria_site(
                         file,
                         fc,
                         format!("resource {id} ({ty}), FilterCriteria"),
@@ -346,13 +377,14 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
                         source,
                         "Filters",
                         "Pattern",
-                    ));
+                    );
+                    out.push(with_view(site, props.get("EventSourceArn"), resources));
                 }
             }
             "AWS::Pipes::Pipe" => {
                 if let Some(fc) = props.get("SourceParameters").and_then(|s| s.get("FilterCriteria")) {
                     let source = props.get("Source").and_then(|a| arn_source(a, Some(resources)));
-                    out.push(criteria_site(
+                    let site = criteria_site(
                         file,
                         fc,
                         format!("resource {id} ({ty}), SourceParameters.FilterCriteria"),
@@ -360,7 +392,8 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
                         source,
                         "Filters",
                         "Pattern",
-                    ));
+                    );
+                    out.push(with_view(site, props.get("Source"), resources));
                 }
             }
             "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
@@ -387,7 +420,7 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
                         _ => continue,
                     };
                     if let Some(fc) = eprops.get("FilterCriteria") {
-                        out.push(criteria_site(
+                        let site = criteria_site(
                             file,
                             fc,
                             format!("{context}, FilterCriteria"),
@@ -395,7 +428,8 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
                             source,
                             "Filters",
                             "Pattern",
-                        ));
+                        );
+                        out.push(with_view(site, eprops.get("Stream"), resources));
                     }
                 }
             }
@@ -441,6 +475,10 @@ fn serverless(file: &str, root: &Node, out: &mut Vec<Site>) {
                             context: format!("{context}.filterPatterns"),
                             dialect: Dialect::LambdaEsm,
                             source,
+                            view: root
+                                .get("resources")
+                                .and_then(|r| r.get("Resources"))
+                                .and_then(|r| body.get("arn").and_then(|a| stream_view(a, r))),
                             filters,
                             span: patterns.span.clone(),
                             key_span,

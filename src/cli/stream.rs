@@ -58,6 +58,13 @@ impl Chunks {
         let (back, recycled) = sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
         thread::spawn(move || {
             let mut carry = first;
+            // Whole lines already read (the first line, read to see the input's shape) go at once.
+            if let Some(i) = memchr::memrchr(b'\n', &carry) {
+                let rest = carry.split_off(i + 1);
+                if tx.send(Ok(std::mem::replace(&mut carry, rest))).is_err() {
+                    return;
+                }
+            }
             let mut target = CHUNK;
             loop {
                 let mut buf = recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK + 4096));
@@ -73,7 +80,14 @@ impl Chunks {
                             eof = true;
                             break;
                         }
-                        Ok(n) => buf.truncate(at + n),
+                        Ok(n) => {
+                            let short = at + n < buf.len();
+                            buf.truncate(at + n);
+                            // A pipe with nothing more for now: hand over the lines that came.
+                            if short && memchr::memchr(b'\n', &buf[at..]).is_some() {
+                                break;
+                            }
+                        }
                         Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(at),
                         Err(e) => {
                             let _ = tx.send(Err(e));
@@ -117,9 +131,16 @@ impl Chunks {
     }
 }
 
-/// Calls `f` on each non-blank line (without its line end), with its 1-based line number. Stops
-/// when `f` returns false.
-fn for_each_line(chunks: &mut Chunks, mut f: impl FnMut(usize, &[u8]) -> bool) -> io::Result<()> {
+/// What [`for_each_line`] hands over.
+enum Item<'a> {
+    /// A non-blank line (without its line end) and its 1-based line number.
+    Line(usize, &'a [u8]),
+    /// The end of a chunk: flush output, so that a slow producer's records come out as they come.
+    ChunkEnd,
+}
+
+/// Calls `f` on each non-blank line and at each chunk's end. Stops when `f` returns false.
+fn for_each_line(chunks: &mut Chunks, mut f: impl FnMut(Item<'_>) -> bool) -> io::Result<()> {
     let mut n = 0usize;
     while let Some(chunk) = chunks.next() {
         let chunk = chunk?;
@@ -130,11 +151,14 @@ fn for_each_line(chunks: &mut Chunks, mut f: impl FnMut(usize, &[u8]) -> bool) -
             start = end + 1;
             n += 1;
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if !line.iter().all(u8::is_ascii_whitespace) && !f(n, line) {
+            if !line.iter().all(u8::is_ascii_whitespace) && !f(Item::Line(n, line)) {
                 return Ok(());
             }
         }
         chunks.recycle(chunk);
+        if !f(Item::ChunkEnd) {
+            return Ok(());
+        }
     }
     Ok(())
 }
@@ -320,14 +344,19 @@ fn looks_like_lines(text: &str) -> bool {
 /// JSON Lines of records, streamed.
 fn filter_lines(a: &FilterArgs, filter: &Filter, input: Box<dyn BufRead + Send>, first: Vec<u8>) -> i32 {
     let mut chunks = Chunks::spawn(input, first);
-    let stdout = io::stdout();
-    let piped = !stdout.is_terminal();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let (mut kept, mut dropped, mut records) = (0usize, 0usize, 0usize);
     let mut scratch = eventsift::lambda::Scratch::default();
     let mut progress = Progress::new(a.quiet);
     let mut broken_pipe = false;
-    let result = for_each_line(&mut chunks, |n, line| {
+    let result = for_each_line(&mut chunks, |item| {
+        let (n, line) = match item {
+            Item::Line(n, line) => (n, line),
+            Item::ChunkEnd => {
+                broken_pipe = out.flush().is_err();
+                return !broken_pipe;
+            }
+        };
         records += 1;
         let verdict = match std::str::from_utf8(line) {
             Ok(record) => filter.evaluate(record, &mut scratch).map(|v| v.keep).map_err(|e| e.to_string()),
@@ -354,8 +383,6 @@ fn filter_lines(a: &FilterArgs, filter: &Filter, input: Box<dyn BufRead + Send>,
         progress.tick(records, kept, dropped);
         true
     });
-    // Output is flushed per chunk by the BufWriter filling up; a pipe also gets the tail now.
-    let _ = piped;
     progress.done();
     if let Err(e) = result {
         eprintln!("eventsift: read error: {e}");
@@ -458,7 +485,11 @@ pub fn match_events(a: &MatchArgs) -> i32 {
     let (mut events_seen, mut matched, mut errors) = (0usize, 0usize, 0usize);
     let mut closed = false;
     let result = match &matcher {
-        Matcher::One(p) => for_each_line(&mut chunks, |_, line| {
+        Matcher::One(p) => for_each_line(&mut chunks, |item| {
+            let Item::Line(_, line) = item else {
+                closed = out.flush().is_err();
+                return !closed;
+            };
             events_seen += 1;
             let written = match p.matches_bytes(line) {
                 Ok(verdict) => {
@@ -489,7 +520,11 @@ pub fn match_events(a: &MatchArgs) -> i32 {
             let mut hit = vec![false; ids.len()];
             let mut scratch = m.scratch();
             let mut line_out = String::new();
-            let r = for_each_line(&mut chunks, |_, line| {
+            let r = for_each_line(&mut chunks, |item| {
+                let Item::Line(_, line) = item else {
+                    closed = out.flush().is_err();
+                    return !closed;
+                };
                 events_seen += 1;
                 let event = match std::str::from_utf8(line) {
                     Ok(e) => e,

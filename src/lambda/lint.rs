@@ -408,7 +408,7 @@ impl Cx<'_> {
                         c.span,
                         format!(
                             "{what} ({text}) under \"{path}\": DynamoDB numbers are strings in stream records, so it never \
-                             matches (a numeric condition never does, FLAG-19)"
+                             matches (no numeric condition matches a DynamoDB number)"
                         ),
                         "match the number's text, e.g. {\"N\": [\"42\"]}, or a prefix".into(),
                     );
@@ -501,7 +501,13 @@ impl Cx<'_> {
                         "image-absent-for-stream",
                         span,
                         format!(
-                            "the stream's view type is {view:?}, whose records carry no {image}: this never matches"
+                            "the stream's view type is {}, whose records carry no {image}: this never matches",
+                            match view {
+                                StreamViewType::KeysOnly => "KEYS_ONLY",
+                                StreamViewType::NewImage => "NEW_IMAGE",
+                                StreamViewType::OldImage => "OLD_IMAGE",
+                                StreamViewType::NewAndOldImages => "NEW_AND_OLD_IMAGES",
+                            }
                         ),
                         "change the stream view type (NEW_AND_OLD_IMAGES carries both images) or filter on Keys".into(),
                     );

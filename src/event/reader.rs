@@ -588,7 +588,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
         };
         // Early stop: the children of `node` seen so far as plain keys (one bit per child rank).
         let children = node.map_or(0, |n| self.paths.child_count(n));
-        let track = self.mode == ReadMode::EarlyStop && (1..=64).contains(&children);
+        let mut track = self.mode == ReadMode::EarlyStop && (1..=64).contains(&children);
         let all: u64 = if children >= 64 { u64::MAX } else { (1u64 << children) - 1 };
         let mut seen = 0u64;
         // Completing this object completes every enclosing one (set by the parent).
@@ -647,11 +647,23 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                 if let Some(c) = stepped.filter(|_| !dotted) {
                     seen |= 1 << self.paths.rank(c);
                     if seen == all {
+                        // Every referenced key of this object has been seen. Stop, unless a later
+                        // key could repeat one or be a dotted key through one: then read on.
+                        let n = node.unwrap_or(ROOT);
                         if depth == 1 || outer {
-                            self.stopped = true;
-                            return Ok(());
+                            if self.clear(n, self.pos, self.bytes.len(), true) {
+                                self.stopped = true;
+                                return Ok(());
+                            }
+                        } else {
+                            let start = self.pos;
+                            self.skip_rest_of_object()?;
+                            if self.clear(n, start, self.pos, false) {
+                                return Ok(());
+                            }
+                            self.pos = start;
                         }
-                        return self.skip_rest_of_object();
+                        track = false;
                     }
                 }
             }
@@ -722,6 +734,26 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
     }
 
     /// From inside an object (after a member), skips to just past its closing brace.
+    /// May the read leave `node`'s object at `from`, given what follows up to `to`? True when no
+    /// key there can step to a child of `node` (nor, with `ancestors`, to a child of any node above
+    /// it): no `"segment"` or `"segment.` of one, and no backslash (a key written with escapes).
+    fn clear(&self, node: NodeId, from: usize, to: usize, ancestors: bool) -> bool {
+        let hay = &self.bytes[from.min(to)..to];
+        if memchr::memchr(b'\\', hay).is_some() {
+            return false;
+        }
+        let mut n = node;
+        loop {
+            if !self.paths.clear_of(n, hay) {
+                return false;
+            }
+            match self.paths.parent(n) {
+                Some(p) if ancestors => n = p,
+                _ => return true,
+            }
+        }
+    }
+
     fn skip_rest_of_object(&mut self) -> Result<(), Error> {
         self.skip_container_fast(1)
     }

@@ -87,6 +87,11 @@ struct Node {
     /// event key whose first byte is not here cannot step to a child, whole or dotted (a dotted
     /// key's first segment starts with the key's first byte, or is empty when that byte is a dot).
     first: [u64; 4],
+    /// The parent node (the root is its own parent).
+    parent: NodeId,
+    /// `"segment` for each child: a later event key that repeats a child, or a dotted key through
+    /// one, starts with one of these followed by `"` or `.` (unless it is written with escapes).
+    needles: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl Node {
@@ -132,9 +137,11 @@ impl PathTrie {
                 None => {
                     let n = self.nodes.len() as NodeId;
                     let rank = self.nodes[node as usize].children.len() as u32;
-                    self.nodes.push(Node { rank, ..Node::default() });
+                    self.nodes.push(Node { rank, parent: node, ..Node::default() });
                     self.nodes[node as usize].children.insert(segment, n);
                     self.nodes[node as usize].note_first(segment);
+                    let needle = format!("\"{segment}");
+                    self.nodes[node as usize].needles.push(memchr::memmem::Finder::new(needle.as_bytes()).into_owned());
                     n
                 }
             };
@@ -186,6 +193,30 @@ impl PathTrie {
     #[inline]
     pub fn rank(&self, node: NodeId) -> u32 {
         self.nodes[node as usize].rank
+    }
+
+    /// The parent of `node` (`None` for the root).
+    #[inline]
+    pub fn parent(&self, node: NodeId) -> Option<NodeId> {
+        (node != ROOT).then(|| self.nodes[node as usize].parent)
+    }
+
+    /// Can no key written in `hay` step from `node` to a child, neither as the child's segment nor
+    /// as a dotted key through it? True when no `"segment` of a child occurs in `hay` followed by
+    /// `"` or `.` (an occurrence inside a string value also counts: the answer errs on the side of
+    /// "no"). Keys written with escapes are the caller's to rule out (no backslash in `hay`).
+    pub fn clear_of(&self, node: NodeId, hay: &[u8]) -> bool {
+        for finder in &self.nodes[node as usize].needles {
+            let len = finder.needle().len();
+            let mut from = 0;
+            while let Some(i) = finder.find(&hay[from..]) {
+                if matches!(hay.get(from + i + len), Some(b'"' | b'.')) {
+                    return false;
+                }
+                from += i + 1;
+            }
+        }
+        true
     }
 
     /// Do referenced paths continue below `node`?

@@ -134,12 +134,13 @@ pub(crate) fn consistent(a: &[Step], b: &[Step]) -> bool {
 /// | --- | --- | --- | --- |
 /// | `Strict` | read, validated | validated | read, validated |
 /// | `Skip` | read, validated | skipped by bracket matching, not validated | read |
-/// | `EarlyStop` | read, validated | skipped, not validated | not read |
+/// | `EarlyStop` | read, validated | skipped, not validated | not read when no later key can matter |
 ///
-/// `EarlyStop` leaves an object as soon as every key that some pattern refers to under it has
-/// been seen once. So, besides not validating the rest of the event, it does not see a key that
-/// repeats one already seen (a duplicate key) or a dotted key whose first segment was already seen
-/// as a key of that object (`{"a": {...}, "a.b": 1}`); `Strict` and `Skip` see them as AWS does.
+/// `EarlyStop` (the [`Machine`](crate::Machine)'s default) leaves an object as soon as every key
+/// that some pattern refers to under it has been seen, if the rest of the object (or, when that
+/// ends the read, the rest of the event) holds no backslash and no `"key"` or `"key.` for a key
+/// referred to at that level or above: then no later key can repeat a referenced one or be a
+/// dotted key through one, and the verdicts are exactly those of `Skip`. Otherwise it reads on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
 pub enum ReadMode {
@@ -148,7 +149,8 @@ pub enum ReadMode {
     Strict,
     /// Validate what patterns refer to; skip everything else without validating it.
     Skip,
-    /// Like `Skip`, and stop reading an object once every referenced key in it has been seen.
+    /// Like `Skip`, and stop reading an object once every referenced key in it has been seen and
+    /// nothing after it can change the verdict.
     EarlyStop,
 }
 

@@ -105,10 +105,10 @@ impl MachineBuilder {
         self
     }
 
-    /// How much of each event to read. The default, [`ReadMode::Skip`], reads what the rules refer
-    /// to and skips the rest without validating it; [`ReadMode::Strict`] validates every event in
-    /// full; [`ReadMode::EarlyStop`] is faster still, but misses repeated and late dotted keys (see
-    /// its documentation).
+    /// How much of each event to read. The default, [`ReadMode::EarlyStop`], reads what the rules
+    /// refer to, skips the rest without validating it, and stops once nothing later can change the
+    /// verdict; [`ReadMode::Skip`] reads every key to the end (same verdicts, slower);
+    /// [`ReadMode::Strict`] validates every event in full.
     pub fn read_mode(&mut self, mode: ReadMode) -> &mut Self {
         self.read_mode = Some(mode);
         self
@@ -150,7 +150,7 @@ impl MachineBuilder {
         Machine::from_rules(
             self.rules.clone(),
             self.max_event_depth.unwrap_or(DEFAULT_MAX_EVENT_DEPTH),
-            self.read_mode.unwrap_or(ReadMode::Skip),
+            self.read_mode.unwrap_or(ReadMode::EarlyStop),
         )
     }
 }

@@ -136,10 +136,10 @@ pub(crate) fn consistent(a: &[Step], b: &[Step]) -> bool {
 /// | `Skip` | read, validated | skipped by bracket matching, not validated | read |
 /// | `EarlyStop` | read, validated | skipped, not validated | not read when no later key can matter |
 ///
-/// `EarlyStop` (the [`Machine`](crate::Machine)'s default) leaves an object as soon as every key
-/// that some pattern refers to under it has been seen, if the rest of the object (or, when that
-/// ends the read, the rest of the event) holds no backslash and no `"key"` or `"key.` for a key
-/// referred to at that level or above: then no later key can repeat a referenced one or be a
+/// `EarlyStop` (the [`Machine`](crate::Machine)'s default) stops reading the event once every
+/// key that some pattern refers to has been seen (the last referenced key of the last referenced
+/// object, all the way up), if the rest of the event holds no backslash and no `"key"` or `"key.`
+/// for a key referred to on the way there: then no later key can repeat a referenced one or be a
 /// dotted key through one, and the verdicts are exactly those of `Skip`. Otherwise it reads on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -651,19 +651,12 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                     if seen == all {
                         // Every referenced key of this object has been seen. Stop, unless a later
                         // key could repeat one or be a dotted key through one: then read on.
+                        // Only a stop that ends the whole read pays for its check: the rest of
+                        // an inner object is usually a few members, cheaper read than searched.
                         let n = node.unwrap_or(ROOT);
-                        if depth == 1 || outer {
-                            if self.clear(n, self.pos, self.bytes.len(), true) {
-                                self.stopped = true;
-                                return Ok(());
-                            }
-                        } else {
-                            let start = self.pos;
-                            self.skip_rest_of_object()?;
-                            if self.clear(n, start, self.pos, false) {
-                                return Ok(());
-                            }
-                            self.pos = start;
+                        if (depth == 1 || outer) && self.clear(n, self.pos, self.bytes.len(), true) {
+                            self.stopped = true;
+                            return Ok(());
                         }
                         track = false;
                     }
@@ -739,6 +732,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
     /// May the read leave `node`'s object at `from`, given what follows up to `to`? True when no
     /// key there can step to a child of `node` (nor, with `ancestors`, to a child of any node above
     /// it): no `"segment"` or `"segment.` of one, and no backslash (a key written with escapes).
+    /// Only the stop that ends the whole read is taken; an inner object is read to its end.
     fn clear(&self, node: NodeId, from: usize, to: usize, ancestors: bool) -> bool {
         let hay = &self.bytes[from.min(to)..to];
         if memchr::memchr(b'\\', hay).is_some() {
@@ -754,10 +748,6 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                 _ => return true,
             }
         }
-    }
-
-    fn skip_rest_of_object(&mut self) -> Result<(), Error> {
-        self.skip_container_fast(1)
     }
 
     /// Skips brackets until the nesting count, starting at `depth`, returns to zero.

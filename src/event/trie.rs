@@ -206,7 +206,20 @@ impl PathTrie {
     /// `"` or `.` (an occurrence inside a string value also counts: the answer errs on the side of
     /// "no"). Keys written with escapes are the caller's to rule out (no backslash in `hay`).
     pub fn clear_of(&self, node: NodeId, hay: &[u8]) -> bool {
-        for finder in &self.nodes[node as usize].needles {
+        let n = &self.nodes[node as usize];
+        if hay.len() < 128 {
+            // Short: every quote may open a key; look its segment up (a superset of the keys, so
+            // the answer still errs on the side of "no").
+            for i in memchr::memchr_iter(b'"', hay) {
+                let rest = &hay[i + 1..];
+                let Some(end) = memchr::memchr2(b'"', b'.', rest) else { continue };
+                if n.children.get(&rest[..end]).is_some() {
+                    return false;
+                }
+            }
+            return true;
+        }
+        for finder in &n.needles {
             let len = finder.needle().len();
             let mut from = 0;
             while let Some(i) = finder.find(&hay[from..]) {

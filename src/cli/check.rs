@@ -80,14 +80,17 @@ fn looks_like_json(text: &str) -> bool {
 }
 
 fn check_file(path: &Path, named: bool, o: &CheckOptions, report: &mut Report, io_error: &mut bool) {
-    let bytes = match fs::read(path) {
-        Ok(b) => b,
+    match fs::read(path) {
+        Ok(bytes) => check_bytes(path, bytes, named, o, report),
         Err(e) => {
             eprintln!("eventsift: cannot read {}: {e}", path.display());
             *io_error = true;
-            return;
         }
-    };
+    }
+}
+
+/// Checks the contents of one file (`named`: given on the command line, not found in a directory).
+fn check_bytes(path: &Path, bytes: Vec<u8>, named: bool, o: &CheckOptions, report: &mut Report) {
     let file = report.files.len();
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,
@@ -500,4 +503,67 @@ pub fn infer_source_from_document(text: &str) -> Source {
     let patterns: Vec<Pattern> =
         criteria.patterns().filter_map(|p| Pattern::builder().dialect(Dialect::LambdaEsm).build(p).ok()).collect();
     infer_source(patterns.iter())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::diag;
+    use proptest::prelude::*;
+
+    fn fixtures() -> Vec<(PathBuf, Vec<u8>)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/templates");
+        let mut files = Vec::new();
+        for dir in ["bad", "good", "good/cdk.out", "public", "public/serverless-eventBridge-fixture"] {
+            let mut found = Vec::new();
+            walk(&root.join(dir), &mut found).unwrap();
+            for f in found {
+                if f.parent() == Some(&root.join(dir)) {
+                    let bytes = fs::read(&f).unwrap();
+                    files.push((f, bytes));
+                }
+            }
+        }
+        assert!(files.len() > 20);
+        files
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig {
+            cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(1500),
+            ..ProptestConfig::default()
+        })]
+
+        /// Damaged templates (cut, bytes deleted or inserted: quotes, brackets, tags, escapes,
+        /// block indicators) never make `check` or any output format panic.
+        #[test]
+        fn damaged_templates_never_panic(
+            which in 0usize..64,
+            edits in prop::collection::vec((any::<prop::sample::Index>(), 0u8..4, prop::sample::select(vec![
+                "\"", "'", "{", "}", "[", "]", ":", ",", "\\", "\\u00", "|", ">-", "!Ref ", "!Sub ", "\n", "\n  ", "- ", "#", "\t", "é", "${X}", "&a", "*a",
+            ])), 1..4),
+            dialect in prop::option::of(prop::sample::select(vec![Dialect::EventBridge, Dialect::LambdaEsm])),
+        ) {
+            let files = fixtures();
+            let (path, original) = &files[which % files.len()];
+            let mut bytes = original.clone();
+            for (at, kind, piece) in edits {
+                let i = at.index(bytes.len() + 1);
+                match kind {
+                    0 => bytes.truncate(i),
+                    1 => { if i < bytes.len() { bytes.remove(i); } }
+                    _ => { bytes.splice(i..i, piece.bytes()); }
+                }
+            }
+            let o = CheckOptions { dialect, source: None, lint: LintOptions::default(), max_filters: 5 };
+            let mut report = Report { files: Vec::new(), diagnostics: Vec::new() };
+            check_bytes(path, bytes, true, &o, &mut report);
+            for d in &report.diagnostics {
+                let _ = diag::human(&report, d, false);
+                let _ = diag::json_diagnostic(&report, d);
+                let _ = diag::github(&report, d);
+            }
+            let _ = diag::sarif(&report);
+        }
+    }
 }

@@ -588,13 +588,14 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
             Target::Descend(n) | Target::Leaf(_, n) if self.paths.descends(n) => Some(n),
             _ => None,
         };
-        // Early stop: the children of `node` seen so far as plain keys (one bit per child rank).
-        let children = node.map_or(0, |n| self.paths.child_count(n));
-        let mut track = self.mode == ReadMode::EarlyStop && (1..=64).contains(&children);
-        let all: u64 = if children >= 64 { u64::MAX } else { (1u64 << children) - 1 };
-        let mut seen = 0u64;
         // Completing this object completes every enclosing one (set by the parent).
         let outer = self.closing;
+        // Early stop: the children of `node` seen so far as plain keys (one bit per child rank).
+        // Only an object whose completion ends the read is tracked: only that stop is taken.
+        let children = node.map_or(0, |n| self.paths.child_count(n));
+        let mut track = self.mode == ReadMode::EarlyStop && (depth == 1 || outer) && (1..=64).contains(&children);
+        let all: u64 = if children >= 64 { u64::MAX } else { (1u64 << children) - 1 };
+        let mut seen = 0u64;
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;

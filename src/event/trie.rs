@@ -207,14 +207,20 @@ impl PathTrie {
     /// "no"). Keys written with escapes are the caller's to rule out (no backslash in `hay`).
     pub fn clear_of(&self, node: NodeId, hay: &[u8]) -> bool {
         let n = &self.nodes[node as usize];
-        if hay.len() < 128 {
+        if hay.len() < 256 {
             // Short: every quote may open a key; look its segment up (a superset of the keys, so
-            // the answer still errs on the side of "no").
-            for i in memchr::memchr_iter(b'"', hay) {
-                let rest = &hay[i + 1..];
-                let Some(end) = memchr::memchr2(b'"', b'.', rest) else { continue };
-                if n.children.get(&rest[..end]).is_some() {
-                    return false;
+            // the answer still errs on the side of "no"). A byte loop: too short for SIMD set-up.
+            let mut start: Option<usize> = None;
+            for (i, &b) in hay.iter().enumerate() {
+                if b == b'"' || b == b'.' {
+                    if let Some(s) = start {
+                        // The empty segment is noted under `.` (see `note_first`).
+                        let first = if s < i { hay[s] } else { b'.' };
+                        if n.may_have(first) && n.children.get(&hay[s..i]).is_some() {
+                            return false;
+                        }
+                    }
+                    start = (b == b'"').then_some(i + 1);
                 }
             }
             return true;

@@ -1,5 +1,5 @@
 //! The properties the fuzz targets check, shared with `tests/fuzz_regressions.rs` (which replays
-//! `tests/data/fuzz/<target>/*` and `fuzz/seeds/<target>/*` through the same functions in
+//! `tests/data/fuzz/<target>/*` and `fuzz/corpus/<target>/*` through the same functions in
 //! `cargo test`). Each public function takes the raw fuzz input and panics when a property fails.
 //!
 //! This file depends only on `eventsift`, `serde_json` (with `raw_value`) and `serde`, which the

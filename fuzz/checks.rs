@@ -1,5 +1,5 @@
 //! The properties the fuzz targets check, shared with `tests/fuzz_regressions.rs` (which replays
-//! `tests/data/fuzz/<target>/*` and `fuzz/seeds/<target>/*` through the same functions in
+//! `tests/data/fuzz/<target>/*` and `fuzz/corpus/<target>/*` through the same functions in
 //! `cargo test`). Each public function takes the raw fuzz input and panics when a property fails.
 //!
 //! This file depends only on `eventsift`, `serde_json` (with `raw_value`) and `serde`, which the
@@ -717,9 +717,13 @@ fn check_machine(
 
 /// **match_machine**: `pattern \0 pattern \0 ... \0 event`, up to 8 patterns (rule `r<i>` is the
 /// i-th). In every `ReadMode` the machine's match set equals the set of patterns the reference
-/// matcher says match (in rule order), `is_match`/`matching_rules` agree, rules sharing an id OR,
-/// `add_pattern` is `add`, `matches_value` agrees where defined, and a `SharedMachine` follows
-/// adds and removes.
+/// matcher says match (in rule order), `is_match`/`matching_rules` agree and `matches_value`
+/// agrees where defined; in one mode (the input's length modulo 3 picks it) rules sharing an id OR
+/// and `add_pattern` is `add`; a `SharedMachine` follows adds and removes.
+///
+/// Each pattern is compiled once or twice and about ten machines are built per input (each
+/// `SharedMachine` add or remove builds one): building machines and compiling patterns dominate
+/// the cost of this target, so check more here only where it buys coverage.
 pub fn match_machine(data: &[u8]) {
     let parts: Vec<&[u8]> = data.split(|&b| b == 0).collect();
     let Some((event, patterns)) = parts.split_last() else { return };
@@ -763,29 +767,38 @@ pub fn match_machine(data: &[u8]) {
         pairs
     });
 
+    // One builder of compiled patterns serves every mode (a machine's read mode is set at build, the
+    // rules are the same): each pattern is compiled once, here above, not once per machine. Only
+    // the machine that checks `add` (text) against `add_pattern` compiles the texts again; it and
+    // the paired machine are built in one mode, chosen by the input's length so that the mutations
+    // cover all three.
     let value = facts.value(&literals);
+    let chosen = MODES[data.len() % MODES.len()];
+    let mut compiled = Machine::builder();
+    let mut paired = Machine::builder();
+    for (id, _, p) in &rules {
+        compiled.add_pattern(id.as_str(), p.clone());
+        paired.add_pattern(pair_id(id), p.clone());
+    }
     let mut strict_hits = None;
     for mode in MODES {
-        let mut single = Machine::builder();
-        let mut paired = Machine::builder();
-        let mut compiled = Machine::builder();
-        for b in [&mut single, &mut paired, &mut compiled] {
-            b.read_mode(mode);
+        let machine = compiled.read_mode(mode).build();
+        assert_eq!(machine.rule_count(), rules.len());
+        let hits = check_machine(&facts, &machine, mode, expected.as_deref(), "machine");
+        if mode == chosen {
+            let mut by_text = Machine::builder();
+            by_text.read_mode(mode);
+            for (id, text, _) in &rules {
+                by_text.add(id.as_str(), text).expect("compiles as a Pattern");
+            }
+            let hits2 = check_machine(&facts, &by_text.build(), mode, expected.as_deref(), "add (text) machine");
+            assert_eq!(hits.is_ok(), hits2.is_ok());
+            if let (Ok(a), Ok(b)) = (&hits, &hits2) {
+                assert_eq!(a, b, "add and add_pattern machines differ");
+            }
+            let paired = paired.read_mode(mode).build();
+            check_machine(&facts, &paired, mode, expected_pairs.as_deref(), "paired machine").ok();
         }
-        for (id, text, p) in &rules {
-            single.add(id.as_str(), text).expect("compiles as a Pattern");
-            paired.add(pair_id(id), text).expect("compiles as a Pattern");
-            compiled.add_pattern(id.as_str(), p.clone());
-        }
-        let single = single.build();
-        assert_eq!(single.rule_count(), rules.len());
-        let hits = check_machine(&facts, &single, mode, expected.as_deref(), "machine");
-        let hits2 = check_machine(&facts, &compiled.build(), mode, expected.as_deref(), "add_pattern machine");
-        assert_eq!(hits.is_ok(), hits2.is_ok());
-        if let (Ok(a), Ok(b)) = (&hits, &hits2) {
-            assert_eq!(a, b, "add and add_pattern machines differ");
-        }
-        check_machine(&facts, &paired.build(), mode, expected_pairs.as_deref(), "paired machine").ok();
         if mode == ReadMode::Strict {
             strict_hits = Some(hits);
         } else if let (Some(Ok(strict)), Ok(hits)) = (&strict_hits, &hits) {
@@ -795,20 +808,31 @@ pub fn match_machine(data: &[u8]) {
         }
         if let Some(value) = &value {
             let expected = expected.as_ref().expect("a Value only of readable events");
-            assert_eq!(&machine_value_hits(&single, value), expected, "machine matches_value on {event:?}");
+            assert_eq!(&machine_value_hits(&machine, value), expected, "machine matches_value on {event:?}");
         }
     }
 
-    // A SharedMachine (ReadMode::Skip) gets every rule, then loses the even ones.
-    let shared = SharedMachine::new();
-    for (id, text, _) in &rules {
+    // A SharedMachine (ReadMode::Skip) gets every rule, then loses the even ones. Every add and
+    // remove rebuilds the whole machine, so it starts from a machine of all rules but the last two
+    // (which exercises `from_machine` and taking the rules back out of a machine) and adds only
+    // those two as text.
+    let split = rules.len().saturating_sub(2);
+    let mut first = Machine::builder();
+    for (id, _, p) in &rules[..split] {
+        first.add_pattern(id.as_str(), p.clone());
+    }
+    let shared = SharedMachine::from_machine(first.build());
+    for (id, text, _) in &rules[split..] {
         shared.add(id.as_str(), text).expect("compiles as a Pattern");
     }
     let before = shared.snapshot();
+    assert_eq!(before.rule_count(), rules.len());
     let all = check_machine(&facts, &before, ReadMode::Skip, expected.as_deref(), "shared machine");
     let removed: HashSet<&str> = rules.iter().step_by(2).map(|(id, _, _)| id.as_str()).collect();
     for id in &removed {
         assert!(shared.remove(id), "remove({id}) of a present rule");
+    }
+    if let Some((id, _, _)) = rules.first() {
         assert!(!shared.remove(id), "remove({id}) twice");
     }
     assert!(!shared.remove("never added"));

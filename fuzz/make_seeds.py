@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
-"""Writes the fuzz seeds in fuzz/seeds/<target>/ from the conformance cases
+"""Adds fuzz seeds to the committed corpus, fuzz/corpus/<target>/, made from the conformance cases
 (tests/data/conformance/*.json) and the Lambda cases (tests/data/lambda/*.json).
 
 Events are taken byte for byte from the case files (number spellings, duplicate keys and escapes
 kept), so the JSON here is read with a small parser that remembers each value's source text.
 
-Usage: python3 fuzz/make_seeds.py   (from anywhere; rewrites fuzz/seeds/ entirely)
+Usage: python3 fuzz/make_seeds.py   (from anywhere)
+
+Each seed is named, as libFuzzer names its inputs, by the SHA-1 of its content, so seeds already in
+the corpus are not duplicated and nothing else there is touched. Most seeds add no coverage to a
+corpus that has been fuzzed: minimise the corpus afterwards (`cargo fuzz cmin`, see CONTRIBUTING.md),
+which keeps only those that do.
 
 Input formats (see fuzz/checks.rs):
   parse_pattern  the pattern text
@@ -20,10 +25,9 @@ import glob
 import hashlib
 import json
 import os
-import shutil
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SEEDS = os.path.join(ROOT, "fuzz", "seeds")
+CORPUS = os.path.join(ROOT, "fuzz", "corpus")
 SOURCES = ["dynamodb", "kinesis", "sqs", "kafka", "mq", "raw"]
 # Per target: at most this many seeds, each at most MAX_LEN bytes (the fuzz runs use -max_len=4096).
 LIMIT = 300
@@ -106,17 +110,20 @@ def pick(seeds):
 
 
 def write(target, seeds):
-    folder = os.path.join(SEEDS, target)
-    os.makedirs(folder)
+    folder = os.path.join(CORPUS, target)
+    os.makedirs(folder, exist_ok=True)
     chosen = pick(seeds)
+    added = 0
     for s in chosen:
-        with open(os.path.join(folder, hashlib.sha1(s).hexdigest()[:16]), "wb") as f:
-            f.write(s)
-    print(f"{target}: {len(chosen)} seeds")
+        path = os.path.join(folder, hashlib.sha1(s).hexdigest())
+        if not os.path.exists(path):
+            with open(path, "wb") as f:
+                f.write(s)
+            added += 1
+    print(f"{target}: {len(chosen)} seeds, {added} of them new to fuzz/corpus/{target}")
 
 
 def main():
-    shutil.rmtree(SEEDS, ignore_errors=True)
     patterns, pairs, events = [], [], []
     by_family = {}
     for family, case in cases("tests/data/conformance/*.json"):

@@ -1,7 +1,8 @@
 //! Replays the fuzz regression cases (`tests/data/fuzz/<target>/*`, one file per input the fuzzers
-//! once failed on) and the fuzz seeds (`fuzz/seeds/<target>/*`) through the fuzz targets' own
-//! checks (`fuzz/checks.rs`), so that `cargo test` keeps every property the fuzzers check, without
-//! libFuzzer or a nightly toolchain. See CONTRIBUTING.md, "Fuzzing".
+//! once failed on) and the committed fuzz corpus (`fuzz/corpus/<target>/*`: the seeds made from the
+//! conformance and Lambda cases plus what the fuzzers found, minimised) through the fuzz targets'
+//! own checks (`fuzz/checks.rs`), so that `cargo test` keeps every property the fuzzers check,
+//! without libFuzzer or a nightly toolchain. See CONTRIBUTING.md, "Fuzzing".
 
 #[path = "../fuzz/checks.rs"]
 mod checks;
@@ -36,7 +37,12 @@ fn files(dir: &Path) -> Vec<PathBuf> {
 fn replay(files: &[PathBuf], check: Check) -> Vec<String> {
     let mut failures = Vec::new();
     for file in files {
-        let data = std::fs::read(file).expect("a readable case");
+        let data = match std::fs::read(file) {
+            Ok(data) => data,
+            // A fuzzer running on the corpus replaces inputs as it shrinks them.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => panic!("{}: {e}", file.display()),
+        };
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| check(&data))) {
             let message = panic
                 .downcast_ref::<String>()
@@ -96,18 +102,57 @@ fn lambda_regressions() {
     regressions("lambda", checks::lambda);
 }
 
-/// The seeds pass the checks too (they are the conformance and Lambda cases, reshaped).
+/// Replays one target's committed corpus.
+fn corpus(target: &str, check: Check) {
+    let inputs = files(&root().join("fuzz/corpus").join(target));
+    assert!(!inputs.is_empty(), "no corpus for {target} in fuzz/corpus/{target}: see CONTRIBUTING.md, \"Fuzzing\"");
+    let failures = replay(&inputs, check);
+    assert!(
+        failures.is_empty(),
+        "{} of {} inputs of fuzz/corpus/{target} fail:\n{}",
+        failures.len(),
+        inputs.len(),
+        failures.join("\n")
+    );
+}
+
+// The committed corpus passes the checks too: the conformance and Lambda cases reshaped, and every
+// input that gave the fuzzers new coverage (one test per target, so they run in parallel).
+
 #[test]
-fn seeds() {
-    let mut failures = Vec::new();
-    let mut count = 0;
-    for (target, check) in TARGETS {
-        let seeds = files(&root().join("fuzz/seeds").join(target));
-        assert!(!seeds.is_empty(), "no seeds for {target}: run python3 fuzz/make_seeds.py");
-        count += seeds.len();
-        failures.extend(replay(&seeds, check));
+fn parse_pattern_corpus() {
+    corpus("parse_pattern", checks::parse_pattern);
+}
+
+#[test]
+fn match_pattern_corpus() {
+    corpus("match_pattern", checks::match_pattern);
+}
+
+#[test]
+fn match_machine_corpus() {
+    corpus("match_machine", checks::match_machine);
+}
+
+#[test]
+fn read_event_corpus() {
+    corpus("read_event", checks::read_event);
+}
+
+#[test]
+fn lambda_corpus() {
+    corpus("lambda", checks::lambda);
+}
+
+/// Every directory of `fuzz/corpus` is a fuzz target (a misspelt one would go unreplayed).
+#[test]
+fn every_corpus_directory_is_a_target() {
+    let stray = files(&root().join("fuzz/corpus"));
+    assert!(stray.is_empty(), "stray files {stray:?}: the corpus goes in fuzz/corpus/<target>/");
+    for entry in std::fs::read_dir(root().join("fuzz/corpus")).expect("fuzz/corpus") {
+        let name = entry.expect("a directory entry").file_name().to_string_lossy().into_owned();
+        assert!(TARGETS.iter().any(|(t, _)| *t == name), "fuzz/corpus/{name} is not a fuzz target");
     }
-    assert!(failures.is_empty(), "{} of {count} seeds fail:\n{}", failures.len(), failures.join("\n"));
 }
 
 #[test]

@@ -1,7 +1,11 @@
 //! event-ruler's CL2 benchmark on the CityLots corpus, with the `quamina` crate in the same groups.
 //!
-//! Corpus: `EVENTSIFT_CITYLOTS` (default `benches/data/citylots2.json.gz`, else the surrogate in
-//! `../shared/data/`). Before anything is timed, every rule set's per-rule match counts are checked
+//! Corpus: by default the generated CityLots-shaped corpus of `workload/generate.rs` (213,068 events
+//! from a fixed seed; `EVENTSIFT_CL2_EVENTS=N` for another size), whose expected per-rule counts the
+//! reference matcher computes over every event; `EVENTSIFT_CITYLOTS=PATH` reads a file instead (the
+//! surrogate `../shared/data/citylots2-synthetic.json.gz` with the counts of
+//! `data/cl2-counts-synthetic.json`, or event-ruler's `citylots2.json.gz` with its
+//! `expected_matches`). Before anything is timed, every rule set's per-rule match counts are checked
 //! against the expected counts of that corpus — for eventsift, and for quamina on the categories it
 //! accepts. `EVENTSIFT_CL2_ONLY=CATEGORY` restricts the run to one rule set.
 
@@ -21,10 +25,10 @@ fn quamina_for(set: &cl2::RuleSet) -> Option<quamina::Quamina<String>> {
     Some(q)
 }
 
-fn quamina_counts(q: &quamina::Quamina<String>, set: &cl2::RuleSet, events: &cl2::Events) -> Vec<u64> {
+fn quamina_counts(q: &quamina::Quamina<String>, set: &cl2::RuleSet, events: &[&str]) -> Vec<u64> {
     let position: HashMap<&str, usize> = set.rules.iter().enumerate().map(|(i, r)| (r.0.as_str(), i)).collect();
     let mut counts = vec![0; set.rules.len()];
-    for e in events.iter() {
+    for e in events {
         for id in q.matches_for_event(e.as_bytes()).expect("valid event") {
             counts[position[id.as_str()]] += 1;
         }
@@ -33,10 +37,14 @@ fn quamina_counts(q: &quamina::Quamina<String>, set: &cl2::RuleSet, events: &cl2
 }
 
 fn bench(c: &mut Criterion) {
-    let path = cl2::corpus_path(None);
-    let events = cl2::load_events(&path);
+    let corpus = cl2::corpus(None);
+    let events = cl2::load(&corpus);
+    eprintln!("cl2: {corpus}, {} events", events.len());
     let only = std::env::var("EVENTSIFT_CL2_ONLY").ok();
-    for set in cl2::rule_sets(&path) {
+    let (sets, checked) = cl2::rule_sets(&corpus, &events);
+    let checked_events = checked.events(&events);
+    eprintln!("cl2: counts checked on {checked}");
+    for set in sets {
         if only.as_ref().is_some_and(|o| *o != set.name) {
             continue;
         }
@@ -44,8 +52,8 @@ fn bench(c: &mut Criterion) {
         group.throughput(Throughput::Elements(events.len() as u64));
         group.sample_size(10);
         for (label, mode) in [("eventsift-skip", ReadMode::Skip), ("eventsift-early-stop", ReadMode::EarlyStop)] {
-            let machine = cl2::machine(&set, mode);
-            cl2::assert_counts(&set, &cl2::count(&machine, &set, &events));
+            let machine = cl2::machine(&set, Some(mode));
+            cl2::assert_counts(&set, &cl2::count(&machine, &set, checked_events.iter().copied()));
             let mut scratch = machine.scratch();
             group.bench_function(BenchmarkId::from_parameter(label), |b| {
                 b.iter(|| {
@@ -58,7 +66,7 @@ fn bench(c: &mut Criterion) {
             });
         }
         if let Some(q) = quamina_for(&set) {
-            cl2::assert_counts(&set, &quamina_counts(&q, &set, &events));
+            cl2::assert_counts(&set, &quamina_counts(&q, &set, &checked_events));
             group.bench_function(BenchmarkId::from_parameter("quamina-0.7"), |b| {
                 b.iter(|| {
                     let mut hits = 0;

@@ -4,8 +4,11 @@
 //! against the corpus's expected counts before anything is timed, and the command's peak resident
 //! memory is read from `/proc` while it runs.
 //!
-//! Corpus: `EVENTSIFT_CITYLOTS`, else `benches/data/citylots2.json.gz`, else the surrogate in
-//! `../shared/data/` (see `benches/workload/mod.rs`).
+//! Corpus: the file `EVENTSIFT_CITYLOTS` names (checked against its published counts), else the
+//! generated CityLots-shaped corpus (see `benches/workload/mod.rs`), written gzip-compressed to a
+//! temporary file for the command; the library's counts are then checked against the reference
+//! matcher's on the sample `cl2::Checked` names, and the command's against the library's on every
+//! event.
 
 #[path = "workload/mod.rs"]
 mod cl2;
@@ -48,10 +51,10 @@ fn run_cli(args: &[&str]) -> (String, u64) {
 }
 
 fn bench(c: &mut Criterion) {
-    let path = cl2::corpus_path(None);
-    let events = cl2::load_events(&path);
-    let set = cl2::rule_sets(&path).into_iter().find(|s| s.name == "COMBO").expect("COMBO");
-    let expected: Vec<u64> = set.rules.iter().map(|r| r.2).collect();
+    let corpus = cl2::corpus(None);
+    let events = cl2::load(&corpus);
+    let (sets, checked) = cl2::rule_sets(&corpus, &events);
+    let set = sets.into_iter().find(|s| s.name == "COMBO").expect("COMBO");
 
     // The rules file the command reads: rule ids to pattern strings.
     let rules: serde_json::Map<String, serde_json::Value> =
@@ -61,18 +64,34 @@ fn bench(c: &mut Criterion) {
     let rules_path = dir.join("combo-rules.json");
     std::fs::write(&rules_path, serde_json::to_string(&rules).expect("json")).expect("rules file");
     let rules_arg = rules_path.to_str().expect("path");
+    let path = match &corpus {
+        cl2::Corpus::File(p) => p.clone(),
+        cl2::Corpus::Generated { .. } => {
+            use std::io::Write;
+            let p = dir.join("citylots-generated.json.gz");
+            let file = std::fs::File::create(&p).expect("corpus file");
+            let mut gz = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::default());
+            for e in events.iter() {
+                gz.write_all(e.as_bytes()).and_then(|()| gz.write_all(b"\n")).expect("corpus written");
+            }
+            gz.finish().and_then(|mut w| w.flush()).expect("corpus written");
+            p
+        }
+    };
     let corpus_arg = path.to_str().expect("path");
     let args = ["match", "--machine", rules_arg, corpus_arg, "--count"];
 
-    // Counts first: the library, then the command.
-    let machine = cl2::machine(&set, eventsift::ReadMode::default());
-    cl2::assert_counts(&set, &cl2::count(&machine, &set, &events));
+    // Counts first: the library (against the expected counts), then the command (against the
+    // library's on every event, which are the expected ones when every event was checked).
+    let machine = cl2::machine(&set, Some(eventsift::ReadMode::default()));
+    cl2::assert_counts(&set, &cl2::count(&machine, &set, checked.events(&events).iter().copied()));
+    let expected = cl2::count(&machine, &set, events.iter());
     let (out, peak_kb) = run_cli(&args);
     let by_id: std::collections::HashMap<&str, u64> =
         out.lines().filter_map(|l| l.split_once('\t')).map(|(n, id)| (id, n.parse().expect("count"))).collect();
     let cli_counts: Vec<u64> =
         set.rules.iter().map(|(id, _, _)| by_id.get(id.as_str()).copied().unwrap_or(u64::MAX)).collect();
-    assert_eq!(cli_counts, expected, "eventsift match --machine: per-rule counts differ from the expected ones");
+    assert_eq!(cli_counts, expected, "eventsift match --machine: per-rule counts differ from the library's");
     eprintln!("eventsift match --machine --count: peak resident set {:.1} MB", peak_kb as f64 / 1024.0);
     assert!(peak_kb < 64 * 1024, "peak resident set {peak_kb} kB is over 64 MB");
 

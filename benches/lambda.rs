@@ -1,6 +1,7 @@
 //! Lambda-layer benchmarks: filtering DynamoDB Streams batches (records of about 500 bytes, five
-//! filters on `eventName` and `NewImage` fields) and SQS batches with JSON bodies. Kept counts are
-//! asserted against the reference matcher, record by record, before anything is timed.
+//! filters on `eventName` and `NewImage` fields), SQS batches with JSON bodies and Kafka records
+//! whose `value` is base64 of JSON. Kept counts are asserted against the reference matcher, record
+//! by record, before anything is timed.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use eventsift::lambda::{BatchOutcome, BatchScratch, Filter};
@@ -42,6 +43,19 @@ fn criteria(patterns: &[&str]) -> String {
 
 fn batch(records: &[String]) -> String {
     format!("{{\"Records\": [{}]}}", records.join(","))
+}
+
+/// Standard base64 with padding (the form Lambda delivers Kafka values and Kinesis data in).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            out.push(if i <= chunk.len() { char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]) } else { '=' });
+        }
+    }
+    out
 }
 
 /// Kept records by the reference matcher on each record's filter view (OR over the filters).
@@ -114,6 +128,59 @@ fn bench(c: &mut Criterion) {
             sqs.filter_batch_into(std::hint::black_box(&sqs_event), &mut scratch, &mut out).unwrap();
             out.kept
         })
+    });
+    group.finish();
+
+    // Kafka: each record's `value` is base64 of a JSON object of about 300 bytes, decoded and
+    // spliced into the view per record (the base64 decoder's hot path).
+    let kafka_filters = [r#"{"value": {"RequestCode": ["BBBB"], "RecordNumber": [{"numeric": [">", 9999]}]}}"#];
+    let kafka_values: Vec<String> = (0..N)
+        .map(|i| {
+            format!(
+                r#"{{"RequestCode": "{}", "RecordNumber": {}, "note": "order {i} of the day", "customer": {{"id": "c-{}", "tier": "{}", "region": "eu-west-1"}}, "lines": [{{"sku": "SKU-{}", "qty": {}}}, {{"sku": "SKU-{}", "qty": 1}}], "total": {}.{:02}}}"#,
+                ["AAAA", "BBBB", "CCCC"][(i % 3) as usize],
+                i * 37,
+                i * 7919 % 100_000,
+                ["gold", "silver", "bronze"][(i % 3) as usize],
+                i % 997,
+                1 + i % 5,
+                i % 131,
+                i * 13 % 1000,
+                i % 100
+            )
+        })
+        .collect();
+    let kafka_records: Vec<String> = kafka_values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            format!(
+                r#"{{"topic":"orders","partition":0,"offset":{i},"timestamp":1545084650987,"timestampType":"CREATE_TIME","key":"{}","value":"{}","headers":[]}}"#,
+                base64(format!("key-{i}").as_bytes()),
+                base64(v.as_bytes())
+            )
+        })
+        .collect();
+    let kafka = Filter::new(&criteria(&kafka_filters), Source::Kafka).unwrap();
+    let kafka_views: Vec<String> = kafka_records
+        .iter()
+        .zip(&kafka_values)
+        .map(|(r, value)| {
+            let mut v: serde_json::Value = serde_json::from_str(r).unwrap();
+            v["value"] = serde_json::from_str(value).unwrap();
+            v.to_string()
+        })
+        .collect();
+    let kafka_expected = reference_kept(kafka.patterns(), &kafka_views);
+    let kafka_kept = kafka_records.iter().filter(|r| kafka.matches(r).unwrap()).count();
+    assert_eq!(kafka_kept, kafka_expected, "kept Kafka records differ from the reference");
+    assert!(kafka_expected > 10, "{kafka_expected}");
+    let mean = kafka_records.iter().map(String::len).sum::<usize>() / kafka_records.len();
+    eprintln!("kafka: {N} records of {mean} bytes on average, {kafka_expected} kept");
+    let mut group = c.benchmark_group("lambda/kafka-base64-value");
+    group.throughput(Throughput::Elements(N));
+    group.bench_function("matches per record", |b| {
+        b.iter(|| kafka_records.iter().filter(|r| kafka.matches(std::hint::black_box(r)).unwrap()).count())
     });
     group.finish();
 }

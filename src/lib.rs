@@ -94,6 +94,17 @@ pub use machine::{Machine, MachineBuilder, Matches, RuleId, Scratch, SharedMachi
 pub use matcher::{BranchExplanation, Explanation, FieldExplanation, Pattern, PatternBuilder, ValueSeen};
 pub use syntax::dialect::Dialect;
 
+/// Internals the crate's own benchmarks measure (`benches/numbers.rs`). Not part of the API: no
+/// stability promise, may change or go in any release.
+#[doc(hidden)]
+pub mod __bench {
+    /// The event reader's number parser (`src/compile/number.rs`): a finite JSON number's text to
+    /// the correctly rounded double, or `None` when it overflows.
+    pub fn parse_number(text: &str) -> Option<f64> {
+        crate::compile::number::finite(text)
+    }
+}
+
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -6,6 +6,8 @@
 
 use std::ops::Range;
 
+use base64::Engine as _;
+
 use super::scan::{MemberRef, Scanner};
 use super::Source;
 use crate::error::{Error, ErrorKind};
@@ -229,68 +231,29 @@ fn push_member(view: &mut String, first: &mut bool, member: &str) {
     view.push_str(member);
 }
 
+/// Standard base64 (RFC 4648 §4) as Lambda reads it: padding optional, but when present the text
+/// is a whole number of 4-character groups; unused trailing bits must be zero; no whitespace.
+const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_encode_padding(true)
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(false),
+);
+
 /// Encodes `bytes` as standard base64 with padding (the form Lambda delivers payloads in).
 #[cfg(any(feature = "proptest", feature = "aws_lambda_events", test))]
 pub(crate) fn encode_base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            out.push(if i <= chunk.len() { char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]) } else { '=' });
-        }
-    }
-    out
+    BASE64.encode(bytes)
 }
 
 /// Decodes standard base64 (RFC 4648 §4; padding optional, no whitespace) into `out`.
 pub(crate) fn decode_base64(input: &[u8], out: &mut Vec<u8>) -> bool {
-    fn sextet(b: u8) -> Option<u32> {
-        Some(match b {
-            b'A'..=b'Z' => b - b'A',
-            b'a'..=b'z' => b - b'a' + 26,
-            b'0'..=b'9' => b - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    }
-    let trimmed = match input {
-        [rest @ .., b'=', b'='] => rest,
-        [rest @ .., b'='] => rest,
-        _ => input,
-    };
-    if input.len() != trimmed.len() && !input.len().is_multiple_of(4) {
+    // The crate's `Indifferent` mode also takes padding that does not complete a group (`Zg=`).
+    if input.last() == Some(&b'=') && !input.len().is_multiple_of(4) {
         return false;
     }
-    out.reserve(trimmed.len() / 4 * 3 + 2);
-    let mut chunks = trimmed.chunks_exact(4);
-    for c in &mut chunks {
-        let (Some(a), Some(b), Some(c2), Some(d)) = (sextet(c[0]), sextet(c[1]), sextet(c[2]), sextet(c[3])) else {
-            return false;
-        };
-        let n = a << 18 | b << 12 | c2 << 6 | d;
-        out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
-    }
-    match *chunks.remainder() {
-        [] => true,
-        [a, b] => match (sextet(a), sextet(b)) {
-            (Some(a), Some(b)) if b & 0xf == 0 => {
-                out.push((a << 2 | b >> 4) as u8);
-                true
-            }
-            _ => false,
-        },
-        [a, b, c] => match (sextet(a), sextet(b), sextet(c)) {
-            (Some(a), Some(b), Some(c)) if c & 0x3 == 0 => {
-                let n = a << 18 | b << 12 | c << 6;
-                out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8]);
-                true
-            }
-            _ => false,
-        },
-        _ => false,
-    }
+    BASE64.decode_vec(input, out).is_ok()
 }
 
 #[cfg(test)]
@@ -323,7 +286,10 @@ mod tests {
 
     #[test]
     fn base64_rejects_bad_input() {
-        for bad in ["Z", "Zg=", "Zm9v=", "Zm 9v", "Zm9v!", "Zh==", "=", "Zg==Zg=="] {
+        for bad in [
+            "Z", "Zg=", "Zm9v=", "Zm 9v", "Zm9v!", "Zh==", "=", "Zg==Zg==", "Zg===", "Zm9=", "Zm9v\n", "Zm9v\r\n",
+            " Zm9v", "Zm-v", "Zm_v", "====", "==", "Zm9vYg=", "Zm9vY===",
+        ] {
             assert!(b64(bad).is_none(), "{bad}");
         }
     }

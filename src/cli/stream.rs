@@ -20,6 +20,11 @@ const CHUNK: usize = 1 << 20;
 /// Chunks in flight (memory: about `CHUNK * (IN_FLIGHT + 2)`).
 const IN_FLIGHT: usize = 4;
 
+/// Is the input standard input (a pipe, perhaps a slow producer)?
+fn is_stdin(path: Option<&Path>) -> bool {
+    path.is_none_or(|p| p.as_os_str() == "-")
+}
+
 /// Opens a file (or standard input for `None` and `-`), decompressing gzip.
 fn open(path: Option<&Path>) -> io::Result<Box<dyn BufRead + Send>> {
     let raw: Box<dyn Read + Send> = match path {
@@ -52,8 +57,9 @@ struct Chunks {
 }
 
 impl Chunks {
-    /// `first`: bytes already read from `input`, to come first.
-    fn spawn(mut input: Box<dyn BufRead + Send>, first: Vec<u8>) -> Chunks {
+    /// `first`: bytes already read from `input`, to come first. `eager`: hand over whole lines as
+    /// soon as a read comes back short (a pipe), instead of filling a chunk (a file).
+    fn spawn(mut input: Box<dyn BufRead + Send>, first: Vec<u8>, eager: bool) -> Chunks {
         let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
         let (back, recycled) = sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
         thread::spawn(move || {
@@ -84,7 +90,7 @@ impl Chunks {
                             let short = at + n < buf.len();
                             buf.truncate(at + n);
                             // A pipe with nothing more for now: hand over the lines that came.
-                            if short && memchr::memchr(b'\n', &buf[at..]).is_some() {
+                            if eager && short && memchr::memchr(b'\n', &buf[at..]).is_some() {
                                 break;
                             }
                         }
@@ -343,7 +349,7 @@ fn looks_like_lines(text: &str) -> bool {
 
 /// JSON Lines of records, streamed.
 fn filter_lines(a: &FilterArgs, filter: &Filter, input: Box<dyn BufRead + Send>, first: Vec<u8>) -> i32 {
-    let mut chunks = Chunks::spawn(input, first);
+    let mut chunks = Chunks::spawn(input, first, is_stdin(a.input.as_deref()));
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let (mut kept, mut dropped, mut records) = (0usize, 0usize, 0usize);
     let mut scratch = eventsift::lambda::Scratch::default();
@@ -479,7 +485,7 @@ pub fn match_events(a: &MatchArgs) -> i32 {
             return 2;
         }
     };
-    let mut chunks = Chunks::spawn(input, Vec::new());
+    let mut chunks = Chunks::spawn(input, Vec::new(), is_stdin(events));
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut progress = Progress::new(false);
     let (mut events_seen, mut matched, mut errors) = (0usize, 0usize, 0usize);

@@ -34,7 +34,15 @@ pub(crate) struct Leaf<'n, 'a> {
 
 /// Does `event` (JSON text) match `pattern`, by exhaustive search?
 pub fn matches(pattern: &Pattern, event: &str) -> Result<bool, Error> {
-    let tree = json::parse(event, pattern.max_event_depth()).map_err(|e| {
+    let tree = parse_event(event, pattern.max_event_depth())?;
+    let leaves = leaves(&tree);
+    let compiled = pattern.compiled();
+    Ok(compiled.branches.iter().any(|b| branch(b, &compiled.paths, &leaves)))
+}
+
+/// The event as a tree: an error unless it is a JSON object within the nesting limit.
+pub(crate) fn parse_event(event: &str, max_depth: usize) -> Result<Node<'_>, Error> {
+    let tree = json::parse(event, max_depth).map_err(|e| {
         let kind =
             if e.kind() == ErrorKind::NestingTooDeep { ErrorKind::EventTooDeep } else { ErrorKind::InvalidEvent };
         Error::new(kind, e.span(), e.reason().replace("pattern", "event"), event)
@@ -42,16 +50,20 @@ pub fn matches(pattern: &Pattern, event: &str) -> Result<bool, Error> {
     if !matches!(tree.kind, Kind::Object(_)) {
         return Err(Error::new(ErrorKind::InvalidEvent, tree.span, "event is not a JSON object", event));
     }
+    Ok(tree)
+}
+
+/// Every leaf of the event tree, with its full path and array trail.
+pub(crate) fn leaves<'n, 'a>(tree: &'n Node<'a>) -> Vec<Leaf<'n, 'a>> {
     let mut leaves = Vec::new();
     let mut arrays = 0;
-    flatten(&tree, None, &mut Vec::new(), &mut arrays, &mut leaves);
-    let compiled = pattern.compiled();
-    Ok(compiled.branches.iter().any(|b| branch(b, &compiled.paths, &leaves)))
+    flatten(tree, None, &mut Vec::new(), &mut arrays, &mut leaves);
+    leaves
 }
 
 /// `path` is `None` at the top level (so that a top-level key `""` still yields the path `""`, and
 /// below it `".b"`).
-pub(crate) fn flatten<'n, 'a>(
+fn flatten<'n, 'a>(
     node: &'n Node<'a>,
     path: Option<&str>,
     trail: &mut Vec<(usize, usize)>,

@@ -7,10 +7,9 @@
 use std::fmt;
 
 use crate::compile::ir::{matcher, walk, Draft};
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::reference::{self, Leaf};
 use crate::syntax::ast::Test;
-use crate::syntax::json::{self, Kind};
 use crate::Pattern;
 
 /// The explanation of one event against one pattern.
@@ -85,17 +84,8 @@ impl Pattern {
     /// # Ok::<(), eventsift::Error>(())
     /// ```
     pub fn explain(&self, event: &str) -> Result<Explanation, Error> {
-        let tree = json::parse(event, self.max_event_depth()).map_err(|e| {
-            let kind =
-                if e.kind() == ErrorKind::NestingTooDeep { ErrorKind::EventTooDeep } else { ErrorKind::InvalidEvent };
-            Error::new(kind, e.span(), e.reason().replace("pattern", "event"), event)
-        })?;
-        if !matches!(tree.kind, Kind::Object(_)) {
-            return Err(Error::new(ErrorKind::InvalidEvent, tree.span, "event is not a JSON object", event));
-        }
-        let mut leaves = Vec::new();
-        let mut arrays = 0;
-        reference::flatten(&tree, None, &mut Vec::new(), &mut arrays, &mut leaves);
+        let tree = reference::parse_event(event, self.max_event_depth())?;
+        let leaves = reference::leaves(&tree);
 
         let source = self.source();
         let mut drafts: Vec<Draft<'_>> = vec![Vec::new()];

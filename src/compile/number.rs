@@ -11,201 +11,11 @@ use std::cmp::Ordering;
 
 /// Parses a JSON number's text into a finite double, or `None` when it overflows to infinity.
 ///
-/// Correctly rounded: the common shapes (at most 19 significant digits, decimal exponent within
-/// [`Q_MIN`]`..=`[`Q_MAX`]) go through [`eisel_lemire`]; everything else, and every case that
-/// algorithm cannot decide, goes to `f64::from_str`.
+/// Correctly rounded, by the `fast-float2` crate (Eisel–Lemire with a slow path for the hard cases):
+/// as fast as the hand-written parser it replaced on the CityLots coordinates (`benches/numbers.rs`)
+/// and bit-identical to `f64::from_str` (property-tested below).
 pub(crate) fn finite(text: &str) -> Option<f64> {
-    if let Some(v) = fast_f64(text.as_bytes()) {
-        return Some(v);
-    }
-    text.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-/// `-?DIGITS(.DIGITS)?([eE][+-]?DIGITS)?` with at most 19 significant digits, as a correctly
-/// rounded double; `None` for any other shape or when [`eisel_lemire`] declines.
-fn fast_f64(b: &[u8]) -> Option<f64> {
-    let negative = b.first() == Some(&b'-');
-    let mut i = usize::from(negative);
-    let mut w: u64 = 0;
-    let mut significant = 0u32;
-    let int_start = i;
-    if b.get(i) == Some(&b'0') {
-        i += 1;
-    }
-    significant += take_digits(b, &mut i, &mut w);
-    if i == int_start {
-        return None;
-    }
-    let mut scale: i32 = 0;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let frac_start = i;
-        if w == 0 {
-            while b.get(i) == Some(&b'0') {
-                i += 1;
-            }
-        }
-        significant += take_digits(b, &mut i, &mut w);
-        if i == frac_start || i - frac_start > 400 {
-            return None;
-        }
-        scale = -((i - frac_start) as i32);
-    }
-    if let Some(b'e' | b'E') = b.get(i) {
-        i += 1;
-        let minus = match b.get(i) {
-            Some(b'-') => {
-                i += 1;
-                true
-            }
-            Some(b'+') => {
-                i += 1;
-                false
-            }
-            _ => false,
-        };
-        let exp_start = i;
-        let mut e: i32 = 0;
-        while let Some(d) = b.get(i).filter(|c| c.is_ascii_digit()) {
-            if i - exp_start >= 4 {
-                return None;
-            }
-            e = e * 10 + i32::from(d - b'0');
-            i += 1;
-        }
-        if i == exp_start {
-            return None;
-        }
-        scale += if minus { -e } else { e };
-    }
-    if i != b.len() || significant > 19 {
-        return None;
-    }
-    let v = if w == 0 { 0.0 } else { eisel_lemire(scale, w)? };
-    Some(if negative { -v } else { v })
-}
-
-/// Appends the decimal digits at `b[*i..]` to `w` (wrapping: callers reject more than 19
-/// significant digits) and returns how many there were. Eight at a time where it can (the SWAR
-/// digit check and conversion of Lemire's fast_float), then one at a time.
-#[inline]
-fn take_digits(b: &[u8], i: &mut usize, w: &mut u64) -> u32 {
-    let start = *i;
-    while let Some(chunk) = b.get(*i..*i + 8) {
-        let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let digits =
-            (x & 0xF0F0_F0F0_F0F0_F0F0) | ((x.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4);
-        if digits != 0x3333_3333_3333_3333 {
-            break;
-        }
-        let x = x - 0x3030_3030_3030_3030;
-        let x = x.wrapping_mul(10).wrapping_add(x >> 8);
-        let x = ((x & 0x0000_00FF_0000_00FF)
-            .wrapping_mul(100 + (1_000_000 << 32))
-            .wrapping_add(((x >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32))))
-            >> 32;
-        *w = w.wrapping_mul(100_000_000).wrapping_add(x);
-        *i += 8;
-    }
-    while let Some(d) = b.get(*i).filter(|c| c.is_ascii_digit()) {
-        *w = w.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
-        *i += 1;
-    }
-    (*i - start) as u32
-}
-
-/// The decimal exponents [`POW5`] covers: every `q` for which its entries are exact (for `q < 0`,
-/// the range where the truncated reciprocal needs no correction).
-const Q_MIN: i32 = -27;
-const Q_MAX: i32 = 55;
-
-/// `5^q` normalised into `[2^127, 2^128)`: exact for `q >= 0`, and `floor(2^(z+127) / 5^-q) + 1`
-/// for `q < 0`, where `2^z` is the least power of two not below `5^-q` (as in Lemire's tables).
-static POW5: [u128; (Q_MAX - Q_MIN + 1) as usize] = pow5_table();
-
-const fn pow5_table() -> [u128; (Q_MAX - Q_MIN + 1) as usize] {
-    let mut table = [0u128; (Q_MAX - Q_MIN + 1) as usize];
-    let mut q = Q_MIN;
-    while q <= Q_MAX {
-        let mut p: u128 = 1;
-        let mut k = 0;
-        while k < q.unsigned_abs() {
-            p *= 5;
-            k += 1;
-        }
-        table[(q - Q_MIN) as usize] = if q >= 0 {
-            p << p.leading_zeros()
-        } else {
-            let mut z = 0;
-            while (1u128 << z) < p {
-                z += 1;
-            }
-            // Long division of 2^(z+127) by p, one bit at a time.
-            let (mut rem, mut quot) = (0u128, 0u128);
-            let mut bit = 0;
-            while bit <= z + 127 {
-                rem = rem * 2 + if bit == 0 { 1 } else { 0 };
-                quot <<= 1;
-                if rem >= p {
-                    rem -= p;
-                    quot |= 1;
-                }
-                bit += 1;
-            }
-            quot + 1
-        };
-        q += 1;
-    }
-    table
-}
-
-/// `w × 10^q` correctly rounded to a double (`w > 0`), by the Eisel–Lemire algorithm (Lemire,
-/// "Number Parsing at a Gigabyte per Second", 2021): one or two 64×64-bit products with a
-/// 128-bit power of five give the 54 leading bits of the result, or show that they cannot be
-/// known without more precision. `None` then, and for `q` outside the table, subnormal results and
-/// overflow: the caller falls back to `f64::from_str`.
-fn eisel_lemire(q: i32, w: u64) -> Option<f64> {
-    const MANTISSA_BITS: i32 = 52;
-    if !(Q_MIN..=Q_MAX).contains(&q) {
-        return None;
-    }
-    let lz = w.leading_zeros();
-    let w = w << lz;
-    let p = POW5[(q - Q_MIN) as usize];
-    let first = u128::from(w) * (p >> 64);
-    let (mut lo, mut hi) = (first as u64, (first >> 64) as u64);
-    let mask = u64::MAX >> (MANTISSA_BITS + 3);
-    if hi & mask == mask {
-        // The low bits are all ones: add the product with the low half of the power.
-        let second_hi = ((u128::from(w) * (p & u128::from(u64::MAX))) >> 64) as u64;
-        lo = lo.wrapping_add(second_hi);
-        if second_hi > lo {
-            hi += 1;
-        }
-    }
-    let upper = (hi >> 63) as i32;
-    let shift = upper + 64 - MANTISSA_BITS - 3;
-    let mut mantissa = hi >> shift;
-    // floor(q × log2(10)) + 63, then the exponent bias of a double.
-    let mut power2 = ((q.wrapping_mul(152_170 + 65_536) >> 16) + 63) + upper - lz as i32 + 1023;
-    if power2 <= 0 {
-        return None;
-    }
-    // Exactly halfway between two doubles: round to even (only possible for small |q|).
-    if lo <= 1 && (-4..=23).contains(&q) && mantissa & 3 == 1 && mantissa << shift == hi {
-        mantissa &= !1;
-    }
-    mantissa += mantissa & 1;
-    mantissa >>= 1;
-    if mantissa >= 2 << MANTISSA_BITS {
-        mantissa = 1 << MANTISSA_BITS;
-        power2 += 1;
-    }
-    mantissa &= !(1 << MANTISSA_BITS);
-    if power2 >= 0x7FF {
-        return None;
-    }
-    Some(f64::from_bits((power2 as u64) << MANTISSA_BITS | mantissa))
+    fast_float2::parse::<f64, _>(text).ok().filter(|v| v.is_finite())
 }
 
 /// The double `text` denotes when that double's decimal value is exactly `text`'s decimal value
@@ -340,16 +150,6 @@ mod tests {
     }
 
     #[test]
-    fn power_of_five_table_matches_known_entries() {
-        // 5^0, 5^1 and 5^-1 as in Lemire's table (high and low halves).
-        assert_eq!(POW5[(0 - Q_MIN) as usize], 0x8000_0000_0000_0000_0000_0000_0000_0000);
-        assert_eq!(POW5[(1 - Q_MIN) as usize], 0xa000_0000_0000_0000_0000_0000_0000_0000);
-        assert_eq!(POW5[(-1 - Q_MIN) as usize], 0xcccc_cccc_cccc_cccc_cccc_cccc_cccc_cccd);
-        // floor(2^190 / 5^27) + 1, computed independently (Python big integers).
-        assert_eq!(POW5[(-27 - Q_MIN) as usize], 0x9e74_d1b7_91e0_7e48_775e_a264_cf55_347e);
-    }
-
-    #[test]
     fn fast_parse_is_correctly_rounded_on_hard_cases() {
         let cases = [
             "0",
@@ -403,16 +203,12 @@ mod tests {
         ];
         for c in cases {
             assert_eq!(finite(c).map(f64::to_bits), core(c).map(f64::to_bits), "{c}");
-            if let Some(v) = fast_f64(c.as_bytes()) {
-                assert_eq!(Some(v.to_bits()), core(c).map(f64::to_bits), "fast path on {c}");
-            }
         }
-        assert!(fast_f64(b"-122.37524688111087").is_some(), "CityLots coordinates take the fast path");
     }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(20_000))]
-        /// Whenever the fast path answers, it answers what `f64::from_str` does, bit for bit.
+        /// The parser answers what `f64::from_str` does, bit for bit.
         #[test]
         fn fast_parse_equals_from_str(
             digits in "[0-9]{1,20}",
@@ -433,9 +229,6 @@ mod tests {
             }
             if let Some(e) = exp {
                 text.push_str(&format!("e{e}"));
-            }
-            if let Some(v) = fast_f64(text.as_bytes()) {
-                prop_assert_eq!(Some(v.to_bits()), core(&text).map(f64::to_bits), "{}", text);
             }
             prop_assert_eq!(finite(&text).map(f64::to_bits), core(&text).map(f64::to_bits), "{}", text);
         }

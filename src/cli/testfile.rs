@@ -135,17 +135,15 @@ impl File<'_> {
             let builder = Pattern::builder().dialect(dialect.unwrap_or_default());
             return builder.build(&text).map(Subject::Pattern).map_err(|e| format!("{at}: invalid pattern: {e}"));
         }
-        let criteria = if let Some(c) = test.get("criteria") {
-            Some((self.json_text(c), self.at(c)))
+        // The document (for the source's data key) and, for `filters`, the criteria built once.
+        let (text, at, built) = if let Some(c) = test.get("criteria") {
+            (self.json_text(c), self.at(c), None)
         } else if let Some(c) = test.get("criteria_file") {
-            Some((self.read_relative(c)?, self.at(c)))
+            (self.read_relative(c)?, self.at(c), None)
         } else if let Some(list) = test.get("filters") {
-            let patterns: Vec<String> = list.items().iter().map(|p| self.json_text(p)).collect();
-            Some((FilterCriteria::from_patterns(patterns).document().to_string(), self.at(list)))
+            let criteria = FilterCriteria::from_patterns(list.items().iter().map(|p| self.json_text(p)));
+            (criteria.document().to_string(), self.at(list), Some(criteria))
         } else {
-            None
-        };
-        let Some((text, at)) = criteria else {
             return Err(format!(
                 "{}: a test needs pattern, pattern_file, criteria, criteria_file or filters",
                 self.at(test)
@@ -156,12 +154,9 @@ impl File<'_> {
         if let Some(d) = dialect {
             builder = builder.pattern_options(Pattern::builder().dialect(d));
         }
-        let filter = if test.get("filters").is_some() {
-            let list: Vec<String> =
-                test.get("filters").map(|l| l.items().iter().map(|p| self.json_text(p)).collect()).unwrap_or_default();
-            builder.build_patterns(list)
-        } else {
-            builder.build(&text)
+        let filter = match built {
+            Some(criteria) => builder.build_criteria(criteria),
+            None => builder.build(&text),
         };
         filter.map(Subject::Filter).map_err(|e| format!("{at}: invalid criteria: {e}"))
     }

@@ -319,10 +319,19 @@ pub fn run(args: &[String]) -> i32 {
         Command::Filter(a) => stream::filter(&a),
         Command::Match(a) => stream::match_events(&a),
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "eventsift", &mut io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "eventsift", &mut script);
+            out(&String::from_utf8_lossy(&script));
             0
         }
     }
+}
+
+/// Writes data to stdout; a reader that went away (`| head`) is not an error, and never a panic.
+fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush());
 }
 
 fn run_check(a: CheckArgs, color: bool) -> i32 {
@@ -418,17 +427,18 @@ fn run_explain(a: ExplainArgs) -> i32 {
                         "source": source.name(),
                         "filters": x.iter().map(|e| e.to_json()).collect::<Vec<_>>(),
                     });
-                    println!("{v}");
+                    out(&format!("{v}\n"));
                 } else {
-                    println!(
-                        "{} ({source} record, {} filter{})",
+                    let mut text = format!(
+                        "{} ({source} record, {} filter{})\n",
                         if keep { "kept" } else { "dropped" },
                         x.len(),
                         if x.len() == 1 { "" } else { "s" }
                     );
                     for (i, e) in x.iter().enumerate() {
-                        println!("filter {i}: {e}");
+                        text.push_str(&format!("filter {i}: {e}\n"));
                     }
+                    out(&text);
                 }
                 return if keep { 0 } else { 1 };
             }
@@ -455,9 +465,9 @@ fn run_explain(a: ExplainArgs) -> i32 {
     };
     let x = &explanations[0];
     if json {
-        println!("{}", x.to_json());
+        out(&format!("{}\n", x.to_json()));
     } else {
-        print!("{x}");
+        out(&x.to_string());
     }
     if x.matched {
         0

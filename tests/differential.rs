@@ -185,6 +185,18 @@ fn write_with_twists(v: &Value, ops: &mut impl Iterator<Item = u8>, out: &mut St
                 key_at(out, &key);
                 write_with_twists(val, ops, out);
             }
+            // A long unreferenced member before or after the repeats, so that the early stop
+            // (taken only when more than 256 bytes remain) is tried with and without them after it.
+            let pad = ops.next().unwrap_or(0) % 3;
+            let padding = |out: &mut String, key_at: &mut dyn FnMut(&mut String, &str)| {
+                key_at(out, "\"pad\"");
+                out.push('[');
+                out.push_str(&vec!["{\"p\":\"padding\"}"; 24].join(","));
+                out.push(']');
+            };
+            if pad == 0 {
+                padding(out, &mut key_at);
+            }
             for (k, val) in m {
                 let op = ops.next().unwrap_or(0);
                 match op % 5 {
@@ -205,6 +217,9 @@ fn write_with_twists(v: &Value, ops: &mut impl Iterator<Item = u8>, out: &mut St
                     }
                     _ => {}
                 }
+            }
+            if pad == 1 {
+                padding(out, &mut key_at);
             }
             out.push('}');
         }

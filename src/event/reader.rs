@@ -198,6 +198,10 @@ pub(crate) fn read_prefix(
     Ok(if r.stopped { None } else { Some(r.pos) })
 }
 
+/// The early stop is taken only when more than this many bytes remain: a shorter rest costs less
+/// to read (skipped values go 64 bytes at a time) than to search for keys that could matter.
+const STOP_MIN_REST: usize = 256;
+
 /// Byte classes for skipping: everything but quotes and brackets is plain.
 const PLAIN: u8 = 0;
 const QUOTE: u8 = 1;
@@ -654,8 +658,12 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                         // key could repeat one or be a dotted key through one: then read on.
                         // Only a stop that ends the whole read pays for its check: the rest of
                         // an inner object is usually a few members, cheaper read than searched.
+                        // A short rest is read on: reading it costs less than searching it.
                         let n = node.unwrap_or(ROOT);
-                        if (depth == 1 || outer) && self.clear(n, self.pos, self.bytes.len(), true) {
+                        if (depth == 1 || outer)
+                            && self.bytes.len() - self.pos > STOP_MIN_REST
+                            && self.clear(n, self.pos, self.bytes.len(), true)
+                        {
                             self.stopped = true;
                             return Ok(());
                         }

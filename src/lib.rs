@@ -80,6 +80,7 @@ mod compile;
 mod error;
 mod event;
 pub mod lambda;
+mod lex;
 mod machine;
 mod matcher;
 pub mod reference;

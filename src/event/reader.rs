@@ -9,7 +9,7 @@
 
 use super::trie::{NodeId, PathTrie, ROOT};
 use crate::error::{Error, ErrorKind, Span};
-use crate::syntax::json::simple_escape;
+use crate::lex::{self, skip_brackets, string_run, EscapeError, NumberError, Unclosed};
 
 /// A scalar leaf of an event.
 #[derive(Clone, Debug, PartialEq)]
@@ -202,226 +202,6 @@ pub(crate) fn read_prefix(
 /// to read (skipped values go 64 bytes at a time) than to search for keys that could matter.
 const STOP_MIN_REST: usize = 256;
 
-/// Byte classes for skipping: everything but quotes and brackets is plain.
-const PLAIN: u8 = 0;
-const QUOTE: u8 = 1;
-const OPEN: u8 = 2;
-const CLOSE: u8 = 3;
-static CLASS: [u8; 256] = {
-    let mut t = [PLAIN; 256];
-    t[b'"' as usize] = QUOTE;
-    t[b'{' as usize] = OPEN;
-    t[b'[' as usize] = OPEN;
-    t[b'}' as usize] = CLOSE;
-    t[b']' as usize] = CLOSE;
-    t
-};
-
-/// The offset of the first byte at or after `i` that ends a run of plain string content — a quote,
-/// a backslash, or (when `controls`) a control character — or `bytes.len()`. Eight bytes at a time:
-/// in each word, the classic "has a zero byte" and "has a byte less than" bit tricks flag candidate
-/// bytes, and although they may flag bytes after a true hit, the lowest flag is always exact.
-#[inline]
-fn string_run(bytes: &[u8], mut i: usize, controls: bool) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    while let Some(word) = bytes.get(i..i + 8) {
-        let x = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-        let mut hits = zero(x ^ (ONES * u64::from(b'"'))) | zero(x ^ (ONES * u64::from(b'\\')));
-        if controls {
-            hits |= x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-        }
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    let stop = |c: u8| c == b'"' || c == b'\\' || (controls && c < 0x20);
-    bytes.get(i..).and_then(|rest| rest.iter().position(|&c| stop(c))).map_or(bytes.len(), |k| i + k)
-}
-
-/// What [`skip_brackets`] ran out of input inside.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Unclosed {
-    String,
-    Container,
-}
-
-/// From `pos`, skips brackets until the nesting count, starting at `depth`, returns to zero, and
-/// returns the offset just past the closing bracket. Strings are skipped whole (so brackets inside
-/// them do not count) and nothing else is validated. Counted, not recursed, so any depth is safe.
-///
-/// Skipping is most of the work of reading an event whose rules name a few fields (a CityLots
-/// event is three quarters unreferenced `geometry`), so it goes 64 bytes at a time: SIMD compares
-/// give bit masks of quotes, backslashes, opening and closing brackets; a prefix XOR of the quote
-/// mask marks the bytes inside strings; and a block whose closing brackets are fewer than the
-/// current depth cannot end the value, so it only updates the depth by two population counts.
-/// The last partial block is padded with spaces; blocks with a backslash go byte by byte
-/// ([`skip_scalar`]), which is simpler than tracking escape runs across blocks and rare in events.
-pub(crate) fn skip_brackets(bytes: &[u8], pos: usize, mut depth: usize) -> Result<usize, Unclosed> {
-    let n = bytes.len();
-    let mut i = pos;
-    if depth == 0 {
-        // At the opening bracket: count it here, so that blocks start inside the value.
-        debug_assert!(matches!(bytes.get(pos), Some(b'[' | b'{')));
-        i += 1;
-        depth = 1;
-    }
-    let mut in_string = false;
-    // The last partial block, padded with spaces, so that it too goes by masks.
-    let mut padded = [b' '; 64];
-    loop {
-        let block: &[u8; 64] = match bytes.get(i..i + 64) {
-            Some(block) => block.try_into().expect("64 bytes"),
-            None if i < n => {
-                padded[..n - i].copy_from_slice(&bytes[i..]);
-                &padded
-            }
-            None => return Err(if in_string { Unclosed::String } else { Unclosed::Container }),
-        };
-        let m = Masks::of(block);
-        if m.backslash != 0 {
-            // Escapes: this stretch byte by byte, then back to blocks.
-            let limit = if i + 64 <= n { i + 64 } else { usize::MAX };
-            match skip_scalar(bytes, i, limit, depth, in_string)? {
-                Scan::Closed(end) => return Ok(end),
-                Scan::Paused(at, d) => {
-                    i = at;
-                    depth = d;
-                    in_string = false;
-                    continue;
-                }
-            }
-        }
-        let inside = prefix_xor(m.quote) ^ if in_string { u64::MAX } else { 0 };
-        in_string = inside >> 63 == 1;
-        let open = m.open & !inside;
-        let close = m.close & !inside;
-        let closes = close.count_ones() as usize;
-        if closes < depth {
-            depth = depth + open.count_ones() as usize - closes;
-        } else {
-            let mut rest = open | close;
-            while rest != 0 {
-                let k = rest.trailing_zeros();
-                if open >> k & 1 == 1 {
-                    depth += 1;
-                } else {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Ok(i + k as usize + 1);
-                    }
-                }
-                rest &= rest - 1;
-            }
-        }
-        i += 64;
-    }
-}
-
-/// Bit `k` of each mask is set when byte `k` of a 64-byte block is that character.
-struct Masks {
-    quote: u64,
-    backslash: u64,
-    /// `[` or `{`.
-    open: u64,
-    /// `]` or `}`.
-    close: u64,
-}
-
-impl Masks {
-    #[inline]
-    fn of(block: &[u8; 64]) -> Masks {
-        use wide::u8x16;
-        let mut m = Masks { quote: 0, backslash: 0, open: 0, close: 0 };
-        for (j, chunk) in block.chunks_exact(16).enumerate() {
-            let v = u8x16::new(chunk.try_into().expect("16 bytes"));
-            // `[` and `{` differ only in bit 5, as do `]` and `}`; no other byte ORs to either.
-            let folded = v | u8x16::splat(0x20);
-            let bits = |m: u8x16| u64::from(m.to_bitmask()) << (16 * j);
-            m.quote |= bits(v.simd_eq(u8x16::splat(b'"')));
-            m.backslash |= bits(v.simd_eq(u8x16::splat(b'\\')));
-            m.open |= bits(folded.simd_eq(u8x16::splat(b'{')));
-            m.close |= bits(folded.simd_eq(u8x16::splat(b'}')));
-        }
-        m
-    }
-}
-
-/// Bit `k` of the result is the XOR of bits `0..=k` of `x`: with `x` the quotes of a block, the
-/// bytes from an opening quote up to (not including) its closing quote.
-#[inline]
-fn prefix_xor(mut x: u64) -> u64 {
-    x ^= x << 1;
-    x ^= x << 2;
-    x ^= x << 4;
-    x ^= x << 8;
-    x ^= x << 16;
-    x ^= x << 32;
-    x
-}
-
-/// Where [`skip_scalar`] left off.
-enum Scan {
-    /// The value ended just before this offset.
-    Closed(usize),
-    /// Reached `limit` outside any string: resume here with this depth.
-    Paused(usize, usize),
-}
-
-/// Byte-by-byte [`skip_brackets`] from `i` (inside a string when `in_string`), until the value
-/// closes or, outside a string, at or past `limit`. A tight loop over a byte-class table: most
-/// bytes need one load and one compare.
-fn skip_scalar(
-    bytes: &[u8],
-    mut i: usize,
-    limit: usize,
-    mut depth: usize,
-    mut in_string: bool,
-) -> Result<Scan, Unclosed> {
-    let n = bytes.len();
-    loop {
-        if in_string {
-            loop {
-                while i < n && bytes[i] != b'"' && bytes[i] != b'\\' {
-                    i += 1;
-                }
-                if i >= n {
-                    return Err(Unclosed::String);
-                }
-                if bytes[i] == b'\\' {
-                    i += 2;
-                    continue;
-                }
-                i += 1;
-                break;
-            }
-            in_string = false;
-        }
-        if i >= limit {
-            return Ok(Scan::Paused(i, depth));
-        }
-        while i < n && CLASS[bytes[i] as usize] == PLAIN {
-            i += 1;
-        }
-        if i >= n {
-            return Err(Unclosed::Container);
-        }
-        match CLASS[bytes[i] as usize] {
-            QUOTE => in_string = true,
-            OPEN => depth += 1,
-            _ => {
-                depth -= 1;
-                if depth == 0 {
-                    return Ok(Scan::Closed(i + 1));
-                }
-            }
-        }
-        i += 1;
-    }
-}
-
 /// Validates `text` as one JSON value of any type (followed only by whitespace), nested at most
 /// `max_depth` deep.
 pub(crate) fn validate(text: &str, max_depth: usize) -> Result<(), Error> {
@@ -503,15 +283,14 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
     }
 
     fn skip_bom(&mut self) {
-        if self.text.starts_with('\u{feff}') {
-            self.pos = 3;
+        if self.text.starts_with(lex::BOM) {
+            self.pos = lex::BOM.len();
         }
     }
 
+    #[inline]
     fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
-        }
+        self.pos = lex::skip_ws(self.bytes, self.pos);
     }
 
     fn error_at(&self, start: usize, len: usize, reason: impl Into<String>) -> Error {
@@ -725,12 +504,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
             Some(b'"') => self.skip_string_fast(),
             Some(b'{' | b'[') => self.skip_container_fast(0),
             Some(_) => {
-                while let Some(b) = self.peek() {
-                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
-                        break;
-                    }
-                    self.pos += 1;
-                }
+                self.pos = lex::scalar_end(self.bytes, self.pos);
                 Ok(())
             }
             None => Err(self.error_here("invalid JSON: expected a value")),
@@ -772,71 +546,31 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
     }
 
     fn skip_string_fast(&mut self) -> Result<(), Error> {
-        let bytes = self.bytes;
-        let start = self.pos;
-        let mut i = self.pos + 1;
-        loop {
-            i = string_run(bytes, i, false);
-            if i >= bytes.len() {
-                break;
+        match lex::skip_string(self.bytes, self.pos) {
+            Some(end) => {
+                self.pos = end;
+                Ok(())
             }
-            if bytes[i] == b'"' {
-                self.pos = i + 1;
-                return Ok(());
-            }
-            i += 2;
+            None => Err(self.error_at(self.pos, 1, "invalid JSON: unterminated string")),
         }
-        Err(self.error_at(start, 1, "invalid JSON: unterminated string"))
     }
 
     fn number(&mut self) -> Result<(), Error> {
-        let start = self.pos;
-        let b = self.bytes;
-        let mut i = self.pos;
-        if b.get(i) == Some(&b'-') {
-            i += 1;
-        }
-        let digits = |mut i: usize| {
-            while b.get(i).is_some_and(u8::is_ascii_digit) {
-                i += 1;
+        match lex::number(self.bytes, self.pos) {
+            Ok(end) => {
+                self.pos = end;
+                Ok(())
             }
-            i
-        };
-        match b.get(i) {
-            Some(b'0') => i += 1,
-            Some(b'1'..=b'9') => i = digits(i),
-            _ => {
-                self.pos = i;
-                return Err(self.error_here("invalid JSON number"));
+            Err((at, why)) => {
+                self.pos = at;
+                Err(self.error_here(match why {
+                    NumberError::Digit => "invalid JSON number",
+                    NumberError::FractionDigit => "invalid JSON number: expected a digit after '.'",
+                    NumberError::ExponentDigit => "invalid JSON number: expected a digit in the exponent",
+                    NumberError::LeadingZero => "invalid JSON number: leading zeros are not allowed",
+                }))
             }
         }
-        if b.get(i) == Some(&b'.') {
-            let j = digits(i + 1);
-            if j == i + 1 {
-                self.pos = j;
-                return Err(self.error_here("invalid JSON number: expected a digit after '.'"));
-            }
-            i = j;
-        }
-        if let Some(b'e' | b'E') = b.get(i) {
-            i += 1;
-            if let Some(b'+' | b'-') = b.get(i) {
-                i += 1;
-            }
-            let j = digits(i);
-            if j == i {
-                self.pos = j;
-                return Err(self.error_here("invalid JSON number: expected a digit in the exponent"));
-            }
-            i = j;
-        }
-        if b.get(i).is_some_and(u8::is_ascii_digit) {
-            self.pos = i;
-            return Err(self.error_here("invalid JSON number: leading zeros are not allowed"));
-        }
-        self.pos = i;
-        debug_assert!(i > start);
-        Ok(())
     }
 
     /// Reads a string token. Without escapes it stays in the event (`Str::Plain`, a byte range);
@@ -899,10 +633,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                 }
                 Some(c) if c < 0x20 => return Err(self.error_here("invalid JSON: control character in string")),
                 Some(_) => {
-                    let run = self.bytes[self.pos..]
-                        .iter()
-                        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
-                        .map_or(self.bytes.len(), |n| self.pos + n);
+                    let run = string_run(self.bytes, self.pos, true);
                     self.push_str(dest, &text[self.pos..run]);
                     self.pos = run;
                 }
@@ -917,114 +648,18 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
         }
     }
 
-    fn hex4(&self, at: usize) -> Option<u32> {
-        let digits = self.text.get(at..at + 4)?;
-        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        u32::from_str_radix(digits, 16).ok()
-    }
-
     fn escape(&mut self) -> Result<char, Error> {
         let at = self.pos;
-        let next = self.bytes.get(at + 1).copied();
-        if let Some(c) = next.and_then(simple_escape) {
-            self.pos = at + 2;
-            return Ok(c);
-        }
-        if next != Some(b'u') {
-            return Err(self.error_at(at, 2, "invalid JSON: bad escape"));
-        }
-        let Some(high) = self.hex4(at + 2) else {
-            return Err(self.error_at(at, 2, "invalid JSON: bad \\u escape"));
-        };
-        let c = match high {
-            0xD800..=0xDBFF => {
-                let low = (self.bytes.get(at + 6) == Some(&b'\\') && self.bytes.get(at + 7) == Some(&b'u'))
-                    .then(|| self.hex4(at + 8))
-                    .flatten();
-                match low {
-                    Some(low @ 0xDC00..=0xDFFF) => {
-                        self.pos = at + 12;
-                        return Ok(
-                            char::from_u32(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)).unwrap_or('\u{fffd}')
-                        );
-                    }
-                    _ => return Err(self.error_at(at, 6, "invalid JSON: lone surrogate in \\u escape")),
-                }
+        match lex::escape(self.bytes, at) {
+            Ok((c, len)) => {
+                self.pos = at + len;
+                Ok(c)
             }
-            0xDC00..=0xDFFF => return Err(self.error_at(at, 6, "invalid JSON: lone surrogate in \\u escape")),
-            c => char::from_u32(c).unwrap_or('\u{fffd}'),
-        };
-        self.pos = at + 6;
-        Ok(c)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-
-    /// The byte-by-byte skipper alone, as the reference for the block skipper.
-    fn scalar(bytes: &[u8], pos: usize, depth: usize) -> Result<usize, Unclosed> {
-        match skip_scalar(bytes, pos, usize::MAX, depth, false)? {
-            Scan::Closed(end) => Ok(end),
-            Scan::Paused(..) => unreachable!("no limit"),
-        }
-    }
-
-    #[test]
-    fn block_skipper_handles_strings_and_escapes_across_blocks() {
-        let cases = [
-            format!("[{}]tail", "1,".repeat(100) + "2"),
-            format!("[\"{}]\"]x", "a".repeat(70)),
-            format!("[\"{}\\\"]\",\"]\"]x", "a".repeat(61)),
-            format!("{{\"k\":\"{}\\\\\"}}x", "b".repeat(62)),
-            format!("[{}{}]x", "[".repeat(100), "]".repeat(100)),
-            format!("[{}", "[1],".repeat(40)),
-            format!("[\"{}", "z".repeat(200)),
-        ];
-        for c in &cases {
-            assert_eq!(skip_brackets(c.as_bytes(), 0, 0), scalar(c.as_bytes(), 0, 0), "{c}");
-        }
-        assert_eq!(skip_brackets(cases[0].as_bytes(), 0, 0), Ok(cases[0].len() - 4));
-        assert_eq!(skip_brackets(cases[5].as_bytes(), 0, 0), Err(Unclosed::Container));
-        assert_eq!(skip_brackets(cases[6].as_bytes(), 0, 0), Err(Unclosed::String));
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2000))]
-        /// The word-at-a-time string scan finds the same first stop byte as a byte loop.
-        #[test]
-        fn string_run_finds_the_first_stop_byte(
-            text in proptest::collection::vec(
-                prop_oneof![4 => Just(b'a'), 1 => Just(b'"'), 1 => Just(b'\\'), 1 => any::<u8>()],
-                0..40,
-            ),
-            start in 0usize..40,
-            controls: bool,
-        ) {
-            let stop = |c: u8| c == b'"' || c == b'\\' || (controls && c < 0x20);
-            let expected = (start..text.len()).find(|&i| stop(text[i])).unwrap_or(text.len());
-            prop_assert_eq!(string_run(&text, start, controls), expected);
-        }
-
-        /// Any text over the bytes that matter (and a multi-byte character), from any start depth.
-        #[test]
-        fn block_skipper_equals_byte_skipper(
-            text in proptest::collection::vec(
-                prop::sample::select(vec!["\"", "\\", "[", "]", "{", "}", "a", " ", ",", "é", "\\\"", "aaaaaaaaaaaaaaaa"]),
-                0..300,
-            ),
-            depth in 0usize..4,
-        ) {
-            let text: String = text.concat();
-            // Callers start at an opening bracket (depth 0) or inside a container (depth > 0).
-            let start = if depth == 0 { text.find(['[', '{']) } else { Some(0) };
-            prop_assume!(start.is_some());
-            let start = start.unwrap_or_default();
-            prop_assert_eq!(skip_brackets(text.as_bytes(), start, depth), scalar(text.as_bytes(), start, depth));
+            Err(EscapeError::End | EscapeError::Invalid) => Err(self.error_at(at, 2, "invalid JSON: bad escape")),
+            Err(EscapeError::Hex { .. }) => Err(self.error_at(at, 2, "invalid JSON: bad \\u escape")),
+            Err(EscapeError::HighAlone | EscapeError::LowAlone) => {
+                Err(self.error_at(at, 6, "invalid JSON: lone surrogate in \\u escape"))
+            }
         }
     }
 }

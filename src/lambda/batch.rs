@@ -359,7 +359,7 @@ fn record_id(source: Source, record: &str) -> Option<String> {
         let token = &record[r];
         if token.starts_with('"') {
             let mut out = String::new();
-            crate::syntax::json::unescape_into(token, &mut out)?;
+            crate::lex::unescape_into(token, &mut out)?;
             Some(out)
         } else {
             Some(token.to_string())
@@ -381,7 +381,7 @@ fn rabbit_id(record: &str) -> Option<String> {
     let props = &record[super::scan::member(record, "basicProperties", ErrorKind::InvalidRecord).ok()??];
     let token = &props[super::scan::member(props, "messageId", ErrorKind::InvalidRecord).ok()??];
     let mut out = String::new();
-    crate::syntax::json::unescape_into(token, &mut out)?;
+    crate::lex::unescape_into(token, &mut out)?;
     Some(out)
 }
 

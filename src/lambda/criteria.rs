@@ -222,7 +222,7 @@ fn filter(item: &Node<'_>, document: &str, lenient: bool) -> Result<Entry, Error
         }),
         Kind::Object(_) => {
             let mut fix = String::new();
-            json::push_string_token(&mut fix, &minify(&document[value.span.range()]));
+            crate::lex::push_string_token(&mut fix, &minify(&document[value.span.range()]));
             Err(error(
                 ErrorKind::PatternNotString,
                 value.span,

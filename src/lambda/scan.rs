@@ -7,8 +7,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::error::{Error, ErrorKind, Span};
-use crate::event::reader::{skip_brackets, Unclosed};
-use crate::syntax::json;
+use crate::lex::{self, skip_brackets, Unclosed};
 
 /// One member of a scanned object: the key token (quotes included) and the value's range.
 #[derive(Clone, Debug)]
@@ -26,7 +25,7 @@ impl MemberRef {
             return Cow::Borrowed(inner);
         }
         let mut out = String::new();
-        match json::unescape_into(token, &mut out) {
+        match lex::unescape_into(token, &mut out) {
             Some(_) => Cow::Owned(out),
             None => Cow::Borrowed(inner),
         }
@@ -61,15 +60,13 @@ impl<'t> Scanner<'t> {
     }
 
     pub fn ws(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
-            self.pos += 1;
-        }
+        self.pos = lex::skip_ws(self.bytes(), self.pos);
     }
 
     /// Skips a leading byte-order mark and whitespace.
     pub fn start(&mut self) {
-        if self.text[self.pos..].starts_with('\u{feff}') {
-            self.pos += 3;
+        if self.text[self.pos..].starts_with(lex::BOM) {
+            self.pos += lex::BOM.len();
         }
         self.ws();
     }
@@ -97,14 +94,7 @@ impl<'t> Scanner<'t> {
                 Err(Unclosed::String) => return Err(self.error(start, "unterminated string")),
                 Err(Unclosed::Container) => return Err(self.error(start, "unclosed object or array")),
             },
-            Some(b) if b == b'-' || b.is_ascii_alphanumeric() => {
-                while let Some(b) = self.peek() {
-                    if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
-                        break;
-                    }
-                    self.pos += 1;
-                }
-            }
+            Some(b) if b == b'-' || b.is_ascii_alphanumeric() => self.pos = lex::scalar_end(self.bytes(), self.pos),
             _ => return Err(self.unexpected("a JSON value")),
         }
         Ok(start..self.pos)
@@ -112,20 +102,13 @@ impl<'t> Scanner<'t> {
 
     /// Skips a string token at the cursor.
     pub fn string(&mut self) -> Result<(), Error> {
-        let bytes = self.bytes();
-        let start = self.pos;
-        let mut i = self.pos + 1;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'"' => {
-                    self.pos = i + 1;
-                    return Ok(());
-                }
-                b'\\' => i += 2,
-                _ => i += 1,
+        match lex::skip_string(self.bytes(), self.pos) {
+            Some(end) => {
+                self.pos = end;
+                Ok(())
             }
+            None => Err(self.error(self.pos, "unterminated string")),
         }
-        Err(self.error(start, "unterminated string"))
     }
 
     /// Scans the object at the cursor (after whitespace), calling `each` for every member in order.

@@ -12,7 +12,6 @@ use super::scan::{MemberRef, Scanner};
 use super::Source;
 use crate::error::{Error, ErrorKind};
 use crate::event::reader;
-use crate::syntax::json;
 
 /// What a record's data property turned out to be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
@@ -132,7 +131,7 @@ fn decode_into(
         return Ok(Payload::AsIs);
     }
     scratch.text.clear();
-    if json::unescape_into(token, &mut scratch.text).is_none() {
+    if crate::lex::unescape_into(token, &mut scratch.text).is_none() {
         return Err(record_error(record, range.start, "invalid JSON string"));
     }
     let text: &str = match encoding {
@@ -152,7 +151,7 @@ fn decode_into(
         scratch.view.push_str(text);
         Ok(Payload::Json)
     } else {
-        json::push_string_token(&mut scratch.view, text);
+        crate::lex::push_string_token(&mut scratch.view, text);
         Ok(Payload::Plain)
     }
 }

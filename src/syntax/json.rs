@@ -7,12 +7,12 @@
 
 use std::borrow::Cow;
 
-use nom::bytes::complete::{tag, take_while1};
-use nom::character::complete::{char, multispace0};
-use nom::combinator::opt;
+use nom::bytes::complete::take_while1;
+use nom::character::complete::char;
 use nom::{IResult, Parser};
 
 use crate::error::{Error, ErrorKind, Span};
+use crate::lex::{self, EscapeError, NumberError};
 
 /// One JSON value with its span (quotes and brackets included).
 #[derive(Clone, Debug, PartialEq)]
@@ -87,7 +87,7 @@ fn fail<T>(e: PErr) -> Result<T, nom::Err<PErr>> {
 /// Parses `text` as one JSON value followed only by whitespace. A leading byte-order mark is skipped.
 pub(crate) fn parse(text: &str, max_depth: usize) -> Result<Node<'_>, Error> {
     let parser = JsonParser { len: text.len(), max_depth };
-    let body = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let body = text.strip_prefix(lex::BOM).unwrap_or(text);
     let result = (|| {
         let (rest, _) = ws(body)?;
         let (rest, node) = parser.value(rest, 1)?;
@@ -109,7 +109,8 @@ pub(crate) fn parse(text: &str, max_depth: usize) -> Result<Node<'_>, Error> {
 
 /// JSON whitespace: space, tab, line feed, carriage return.
 fn ws(input: &str) -> PResult<'_, &str> {
-    multispace0(input)
+    let n = lex::skip_ws(input.as_bytes(), 0);
+    Ok((&input[n..], &input[..n]))
 }
 
 struct JsonParser {
@@ -233,172 +234,65 @@ fn unrecognized_token(input: &str, word: &str) -> PErr {
 
 /// `number = ["-"] int [frac] [exp]`, with precise errors for the usual mistakes.
 fn number(input: &str) -> PResult<'_, &str> {
-    let digits = |i| take_while1(|c: char| c.is_ascii_digit())(i);
-    let (after_sign, _) = opt(char('-')).parse(input)?;
-    match after_sign.as_bytes().first() {
-        Some(b'0') => {
-            if after_sign.as_bytes().get(1).is_some_and(u8::is_ascii_digit) {
-                return fail(PErr::at(&after_sign[1..], 1, "leading zeros are not allowed in JSON numbers"));
-            }
+    match lex::number(input.as_bytes(), 0) {
+        Ok(end) => Ok((&input[end..], &input[..end])),
+        Err((at, why)) => {
+            let at_input = &input[at..];
+            fail(match why {
+                NumberError::Digit => PErr::unexpected(at_input, "a digit"),
+                NumberError::FractionDigit => PErr::unexpected(at_input, "a digit after the decimal point"),
+                NumberError::ExponentDigit => PErr::unexpected(at_input, "a digit in the exponent"),
+                NumberError::LeadingZero => PErr::at(at_input, 1, "leading zeros are not allowed in JSON numbers"),
+            })
         }
-        Some(b'1'..=b'9') => {}
-        _ => return fail(PErr::unexpected(after_sign, "a digit")),
     }
-    let int: PResult<'_, &str> = digits(after_sign);
-    let (mut rest, _) = int?;
-    if let Some(frac) = rest.strip_prefix('.') {
-        rest = match digits(frac) {
-            Ok((r, _)) => r,
-            Err(_) => return fail(PErr::unexpected(frac, "a digit after the decimal point")),
-        };
-    }
-    if let Some(exp) = rest.strip_prefix(['e', 'E']) {
-        let exp = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-        rest = match digits(exp) {
-            Ok((r, _)) => r,
-            Err(_) => return fail(PErr::unexpected(exp, "a digit in the exponent")),
-        };
-    }
-    Ok((rest, &input[..input.len() - rest.len()]))
 }
 
 /// A double-quoted string. Borrowed when it has no escapes.
 pub(crate) fn string(input: &str) -> PResult<'_, Cow<'_, str>> {
-    let (body, _) = tag("\"")(input)?;
+    let b = input.as_bytes();
+    if b.first() != Some(&b'"') {
+        return Err(nom::Err::Error(PErr::unexpected(input, "'\"'")));
+    }
     // Fast path: plain characters up to the closing quote.
-    let plain = body.find(|c: char| c == '"' || c == '\\' || c < ' ');
-    if let Some(i) = plain {
-        if body.as_bytes()[i] == b'"' {
-            return Ok((&body[i + 1..], Cow::Borrowed(&body[..i])));
-        }
+    let stop = lex::string_run(b, 1, true);
+    if b.get(stop) == Some(&b'"') {
+        return Ok((&input[stop + 1..], Cow::Borrowed(&input[1..stop])));
     }
     let mut out = String::new();
-    let mut rest = body;
+    let mut i = 1;
     loop {
-        let Some(i) = rest.find(|c: char| c == '"' || c == '\\' || c < ' ') else {
-            return fail(PErr::at(&input[input.len()..], 0, "unterminated string"));
-        };
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        match rest.as_bytes()[0] {
-            b'"' => return Ok((&rest[1..], Cow::Owned(out))),
-            b'\\' => {
-                let (r, c) = escape(rest)?;
+        let stop = lex::string_run(b, i, true);
+        out.push_str(&input[i..stop]);
+        match b.get(stop) {
+            None => return fail(PErr::at(&input[input.len()..], 0, "unterminated string")),
+            Some(b'"') => return Ok((&input[stop + 1..], Cow::Owned(out))),
+            Some(b'\\') => {
+                let (c, len) = escape(&input[stop..])?;
                 out.push(c);
-                rest = r;
+                i = stop + len;
             }
-            _ => return fail(PErr::at(rest, 1, "control characters must be escaped in JSON strings")),
+            Some(_) => return fail(PErr::at(&input[stop..], 1, "control characters must be escaped in JSON strings")),
         }
     }
 }
 
-/// Unescapes the JSON string token at the start of `input` (opening quote included), appending the
-/// text to `out`; returns the token's length in bytes, or `None` if the token is not a valid JSON
-/// string. Allocation-free when `out` has room.
-pub(crate) fn unescape_into(input: &str, out: &mut String) -> Option<usize> {
-    let body = input.strip_prefix('"')?;
-    let mut rest = body;
-    loop {
-        let i = rest.find(|c: char| c == '"' || c == '\\' || c < ' ')?;
-        out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        match rest.as_bytes()[0] {
-            b'"' => return Some(input.len() - rest.len() + 1),
-            b'\\' => {
-                let (r, c) = escape(rest).ok()?;
-                out.push(c);
-                rest = r;
+/// One escape sequence starting at a backslash, and its length; surrogate pairs are combined,
+/// lone surrogates rejected.
+fn escape(input: &str) -> Result<(char, usize), nom::Err<PErr>> {
+    lex::escape(input.as_bytes(), 0).or_else(|e| {
+        fail(match e {
+            EscapeError::End => PErr::at(&input[1..], 0, "unterminated string"),
+            EscapeError::Invalid => PErr::at(input, 2, "invalid escape sequence in string"),
+            EscapeError::Hex { valid } => {
+                PErr::at(&input[2 + valid..], 1, "invalid \\u escape: expected four hexadecimal digits")
             }
-            _ => return None,
-        }
-    }
-}
-
-/// Appends `s` to `out` as a JSON string token (quotes included), escaping quotes, backslashes and
-/// control characters.
-pub(crate) fn push_string_token(out: &mut String, s: &str) {
-    out.push('"');
-    let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0..=0x1f => None,
-            _ => continue,
-        };
-        out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
-                use std::fmt::Write;
-                let _ = write!(out, "\\u{b:04x}");
+            EscapeError::HighAlone => {
+                PErr::at(input, 6, "lone surrogate in \\u escape (a high surrogate must be followed by a low one)")
             }
-        }
-        start = i + 1;
-    }
-    out.push_str(&s[start..]);
-    out.push('"');
-}
-
-/// The character of a one-letter JSON escape (`\n` → newline), for the byte after the backslash.
-/// Shared with the event reader.
-pub(crate) fn simple_escape(b: u8) -> Option<char> {
-    Some(match b {
-        b'"' => '"',
-        b'\\' => '\\',
-        b'/' => '/',
-        b'b' => '\u{8}',
-        b'f' => '\u{c}',
-        b'n' => '\n',
-        b'r' => '\r',
-        b't' => '\t',
-        _ => return None,
+            EscapeError::LowAlone => PErr::at(input, 6, "lone surrogate in \\u escape"),
+        })
     })
-}
-
-/// One escape sequence starting at a backslash; surrogate pairs are combined, lone surrogates rejected.
-fn escape(input: &str) -> PResult<'_, char> {
-    match input.as_bytes().get(1) {
-        Some(b'u') => unicode_escape(input),
-        None => fail(PErr::at(&input[1..], 0, "unterminated string")),
-        Some(&b) => match simple_escape(b) {
-            Some(c) => Ok((&input[2..], c)),
-            None => fail(PErr::at(input, 2, "invalid escape sequence in string")),
-        },
-    }
-}
-
-fn hex4(input: &str) -> Option<u32> {
-    let digits = input.get(2..6)?;
-    if !input.starts_with("\\u") || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    u32::from_str_radix(digits, 16).ok()
-}
-
-fn unicode_escape(input: &str) -> PResult<'_, char> {
-    let Some(high) = hex4(input) else {
-        let bad = input.bytes().skip(2).take(4).take_while(u8::is_ascii_hexdigit).count();
-        return fail(PErr::at(&input[2 + bad..], 1, "invalid \\u escape: expected four hexadecimal digits"));
-    };
-    match high {
-        0xD800..=0xDBFF => match hex4(&input[6..]) {
-            Some(low @ 0xDC00..=0xDFFF) => {
-                let c = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00);
-                Ok((&input[12..], char::from_u32(c).unwrap_or('\u{fffd}')))
-            }
-            _ => fail(PErr::at(
-                input,
-                6,
-                "lone surrogate in \\u escape (a high surrogate must be followed by a low one)",
-            )),
-        },
-        0xDC00..=0xDFFF => fail(PErr::at(input, 6, "lone surrogate in \\u escape")),
-        c => Ok((&input[6..], char::from_u32(c).unwrap_or('\u{fffd}'))),
-    }
 }
 
 /// Maps a byte offset in a decoded string value back to the byte offset in the pattern text, given
@@ -409,8 +303,8 @@ pub(crate) fn raw_offset(source: &str, token: Span, decoded_offset: usize) -> us
     let mut i = 0;
     while i < raw.len() && decoded < decoded_offset {
         let (advance, produced) = if raw.as_bytes()[i] == b'\\' {
-            match escape(&raw[i..]) {
-                Ok((rest, c)) => (raw.len() - i - rest.len(), c.len_utf8()),
+            match lex::escape(raw.as_bytes(), i) {
+                Ok((c, len)) => (len, c.len_utf8()),
                 Err(_) => (1, 1),
             }
         } else {

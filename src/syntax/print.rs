@@ -9,7 +9,7 @@ use crate::compile::number::Range;
 
 fn string(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
     let mut out = String::with_capacity(s.len() + 2);
-    crate::syntax::json::push_string_token(&mut out, s);
+    crate::lex::push_string_token(&mut out, s);
     f.write_str(&out)
 }
 

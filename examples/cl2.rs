@@ -16,6 +16,12 @@
 //! read mode unless `--mode` says otherwise), checks the per-rule match counts against the expected
 //! ones for the corpus, then reports events per second (best of N passes over the whole corpus, one
 //! thread). `--json` prints `{"CATEGORY": {"events_per_sec": N, "counts": [..]}}`.
+//!
+//! `--scale N` instead measures issue 11's scale case: N rules `{"properties":{"MAPBLKLOT":["v"]}}`,
+//! half of them values present in the corpus (spread over its distinct values) and half absent,
+//! against 10 rules of the same mix. The number of matches is checked against a hash-set count of
+//! the corpus's values before timing; it reports both rates, their ratio, and the process's
+//! resident memory added by building the N-rule machine, per rule (Linux `/proc/self/statm`).
 
 #[path = "../benches/workload/mod.rs"]
 mod cl2;
@@ -29,6 +35,7 @@ fn main() {
     let mut passes = 3;
     let mut mode = None;
     let mut only: Option<String> = None;
+    let mut scale: Option<usize> = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -36,6 +43,7 @@ fn main() {
             "--json" => json = true,
             "--passes" => passes = it.next().and_then(|n| n.parse().ok()).unwrap_or(3),
             "--only" => only = it.next().cloned(),
+            "--scale" => scale = it.next().and_then(|n| n.parse().ok()),
             "--mode" => {
                 mode = match it.next().map(String::as_str) {
                     Some("strict") => Some(eventsift::ReadMode::Strict),
@@ -48,7 +56,7 @@ fn main() {
                 }
             }
             "-h" | "--help" => {
-                println!("usage: cl2 [--corpus PATH] [--json] [--passes N] [--mode strict|skip|early-stop] [--only CATEGORY]");
+                println!("usage: cl2 [--corpus PATH] [--json] [--passes N] [--mode strict|skip|early-stop] [--only CATEGORY] [--scale N]");
                 return;
             }
             other => {
@@ -61,6 +69,9 @@ fn main() {
     let start = Instant::now();
     let events = cl2::load(&corpus);
     let loaded = start.elapsed();
+    if let Some(n) = scale {
+        return scale_case(&corpus, &events, n, mode, passes, json);
+    }
     let start = Instant::now();
     let (sets, checked) = cl2::rule_sets(&corpus, &events);
     let counted = start.elapsed();
@@ -109,5 +120,109 @@ fn main() {
         println!("{}", serde_json::Value::Object(report));
     } else {
         println!("every rule set's counts on {checked} matched the expected ones before timing");
+    }
+}
+
+/// Resident memory of this process in bytes (Linux), if known.
+fn rss() -> Option<usize> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: usize = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// The values of `properties.MAPBLKLOT`, one per event (events without one are skipped).
+fn mapblklots(events: &cl2::Events) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| {
+            let v: serde_json::Value = serde_json::from_str(e).ok()?;
+            Some(v["properties"]["MAPBLKLOT"].as_str()?.to_string())
+        })
+        .collect()
+}
+
+/// `n` values: every other one present in the corpus (spread over its distinct values), the rest
+/// absent.
+fn scale_values(distinct: &[&str], n: usize) -> Vec<String> {
+    let step = (distinct.len() / (n / 2).max(1)).max(1);
+    (0..n)
+        .map(|i| if i % 2 == 0 { distinct[(i / 2 * step) % distinct.len()].to_string() } else { format!("absent-{i}") })
+        .collect()
+}
+
+fn scale_case(
+    corpus: &cl2::Corpus,
+    events: &cl2::Events,
+    n: usize,
+    mode: Option<eventsift::ReadMode>,
+    passes: usize,
+    json: bool,
+) {
+    let values = mapblklots(events);
+    let mut distinct: Vec<&str> = values.iter().map(String::as_str).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let measure = |count: usize| {
+        let rules = scale_values(&distinct, count);
+        let wanted: std::collections::HashSet<&str> = rules.iter().map(String::as_str).collect();
+        let expected = values.iter().filter(|v| wanted.contains(v.as_str())).count();
+        let before = rss();
+        let start = Instant::now();
+        let mut builder = eventsift::Machine::builder();
+        if let Some(m) = mode {
+            builder.read_mode(m);
+        }
+        for (i, v) in rules.iter().enumerate() {
+            builder
+                .add(format!("r{i}").as_str(), &format!(r#"{{"properties":{{"MAPBLKLOT":["{v}"]}}}}"#))
+                .expect("rule");
+        }
+        let machine = builder.build();
+        drop(builder);
+        let built = start.elapsed();
+        let added = rss().zip(before).map(|(a, b)| a.saturating_sub(b));
+        let mut scratch = machine.scratch();
+        let hits: usize = events.iter().map(|e| machine.matches(e, &mut scratch).expect("valid event").len()).sum();
+        assert_eq!(hits, expected, "{count} rules: matches differ from the corpus's count of their values");
+        let mut best = f64::MAX;
+        for _ in 0..passes {
+            let start = Instant::now();
+            let mut hits = 0usize;
+            for e in events.iter() {
+                hits += machine.matches(e, &mut scratch).expect("valid event").len();
+            }
+            std::hint::black_box(hits);
+            best = best.min(start.elapsed().as_secs_f64());
+        }
+        (events.len() as f64 / best, hits, built, added)
+    };
+    let (small, small_hits, _, _) = measure(10);
+    let (large, large_hits, built, added) = measure(n);
+    let per_rule = added.map(|a| a as f64 / n as f64);
+    if json {
+        let report = serde_json::json!({
+            "rules": n,
+            "events_per_sec_10": small.round(),
+            "events_per_sec_n": large.round(),
+            "ratio": large / small,
+            "matches_10": small_hits,
+            "matches_n": large_hits,
+            "build_secs": built.as_secs_f64(),
+            "rss_bytes_per_rule": per_rule.map(f64::round),
+        });
+        println!("{report}");
+    } else {
+        println!(
+            "corpus: {corpus}: {} events; mode: {}",
+            events.len(),
+            mode.map_or("the machine's default".to_string(), |m| format!("{m:?}"))
+        );
+        println!("10 rules: {small:>12.0} events/s ({small_hits} matches, checked)");
+        println!("{n} rules: {large:>12.0} events/s ({large_hits} matches, checked), built in {built:.2?}");
+        println!("ratio: {:.2}", large / small);
+        match per_rule {
+            Some(b) => println!("resident memory added by the {n}-rule machine: {b:.0} bytes per rule"),
+            None => println!("resident memory: unknown on this platform"),
+        }
     }
 }

@@ -85,6 +85,8 @@ mod matcher;
 pub mod reference;
 #[cfg(feature = "proptest")]
 pub mod strategy;
+#[cfg(feature = "streams")]
+pub mod streams;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind, Span};

@@ -342,7 +342,7 @@ fn dynamodb_kept_records_are_filter_batch_s_in_order() {
             let filter = Filter::new(&criteria(patterns), Source::DynamoDb).unwrap();
             let expected = filter_batch_keeps(&filter, all);
             let builder = Consumer::builder(StreamRef::DynamoDb(arn.clone()))
-                .filter(filter)
+                .filter(filter.clone())
                 .start(StartPosition::TrimHorizon)
                 .batch_size(5)
                 .poll_interval(Duration::from_millis(50));
@@ -663,9 +663,10 @@ fn faults_leave_the_kept_sequence_unchanged() {
             let expected = filter_batch_keeps(&filter, records);
             assert_eq!(normalise(&delivered.get(shard).cloned().unwrap_or_default()), normalise(&expected), "{shard}");
         }
-        let fired = p.fired.lock().unwrap().clone();
-        let kinesis_faults: Vec<_> =
-            PLAN.iter().filter(|(op, _, _)| *op != "DescribeStream").map(|(op, _, f)| (op.to_string(), *f)).collect();
+        let fired = sorted(p.fired.lock().unwrap().clone());
+        let kinesis_faults = sorted(
+            PLAN.iter().filter(|(op, _, _)| *op != "DescribeStream").map(|(op, _, f)| (op.to_string(), *f)).collect(),
+        );
         assert_eq!(fired, kinesis_faults, "every planned fault was injected");
         let errors: u64 = consumer.metrics().snapshot().iter().map(|m| m.read_errors).sum();
         // The GetRecords faults other than the delay, and the GetShardIterator one.
@@ -691,9 +692,10 @@ fn faults_leave_the_kept_sequence_unchanged() {
         let (delivered, _, _) = consume(builder, &pcfg, all.len() as u64).await;
         let got: Vec<String> = delivered.into_values().flatten().collect();
         assert_eq!(normalise(&got), normalise(&filter_batch_keeps(&filter, &all)));
-        let fired = p.fired.lock().unwrap().clone();
-        let ddb_faults: Vec<_> =
-            PLAN.iter().filter(|(op, _, _)| *op != "ListShards").map(|(op, _, f)| (op.to_string(), *f)).collect();
+        let fired = sorted(p.fired.lock().unwrap().clone());
+        let ddb_faults = sorted(
+            PLAN.iter().filter(|(op, _, _)| *op != "ListShards").map(|(op, _, f)| (op.to_string(), *f)).collect(),
+        );
         assert_eq!(fired, ddb_faults, "every planned fault was injected");
     });
 }
@@ -859,18 +861,62 @@ fn killed_20_times_nothing_lost_nothing_repeated_past_a_checkpoint() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Runs a consumer with `TRIM_HORIZON` in the background, recording (shard, record) in delivery
+/// order, until `stop` is sent.
+fn background_consumer(
+    consumer: Consumer,
+) -> (
+    Arc<Mutex<Vec<(String, String)>>>,
+    tokio::sync::watch::Sender<bool>,
+    tokio::task::JoinHandle<Result<(), streams::StreamError>>,
+) {
+    let order: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let o2 = order.clone();
+    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
+    let run = tokio::spawn(async move {
+        consumer
+            .run(
+                move |b: Batch| {
+                    o2.lock().unwrap().extend(b.records.iter().map(|r| (b.shard_id.to_string(), r.json.clone())));
+                    async { Outcome::Success }
+                },
+                async move {
+                    let _ = stop_rx.wait_for(|s| *s).await;
+                },
+            )
+            .await
+    });
+    (order, stop_tx, run)
+}
+
+/// Waits (20 s at most) until `done` holds on the metrics.
+async fn wait_metrics(metrics: &streams::Metrics, what: &str, done: impl Fn(&[streams::ShardMetrics]) -> bool) {
+    let start = Instant::now();
+    loop {
+        let m = metrics.snapshot();
+        if done(&m) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "{what}: {m:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+// moto 5.2.6 reshards unlike AWS: a merge copies the parents' records into the child, a split
+// puts the parent's records back into the parent (the first shard whose hash range covers each
+// key, closed or not), and records written after either go to the closed parents. So nothing is
+// written after resharding here, and the split test checks lineage on empty children.
+
 #[test]
 #[ignore = "needs moto: see CONTRIBUTING.md"]
-fn merge_and_split_parents_before_children() {
+fn merged_parents_are_read_before_the_child() {
     rt().block_on(async {
         let url = endpoint();
         let cfg = config(&url).await;
         let k = aws_sdk_kinesis::Client::new(&cfg);
-        let name = unique("reshard");
+        let name = unique("merge");
         let arn = create_kinesis(&cfg, &name, 2).await;
         put_kinesis(&cfg, &name, 0..40).await;
-        let order: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
-        let o2 = order.clone();
         let store = Arc::new(MemoryCheckpoints::new());
         let consumer = Consumer::builder(StreamRef::Kinesis(arn.clone()))
             .start(StartPosition::TrimHorizon)
@@ -882,32 +928,8 @@ fn merge_and_split_parents_before_children() {
             .await
             .unwrap();
         let metrics = consumer.metrics();
-        let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-        let run = tokio::spawn(async move {
-            consumer
-                .run(
-                    move |b: Batch| {
-                        o2.lock().unwrap().extend(b.records.iter().map(|r| (b.shard_id.to_string(), r.json.clone())));
-                        async { Outcome::Success }
-                    },
-                    async move {
-                        let _ = stop_rx.wait_for(|s| *s).await;
-                    },
-                )
-                .await
-        });
-        let wait_read = |n: u64| {
-            let metrics = metrics.clone();
-            async move {
-                let start = Instant::now();
-                while metrics.snapshot().iter().map(|m| m.read).sum::<u64>() < n {
-                    assert!(start.elapsed() < Duration::from_secs(20), "read {:?}", metrics.snapshot());
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-            }
-        };
-        wait_read(40).await;
-        // Merge the two shards (moto copies their records into the child), then write more.
+        let (order, stop, run) = background_consumer(consumer);
+        wait_metrics(&metrics, "the parents read", |m| m.iter().map(|m| m.read).sum::<u64>() >= 40).await;
         k.merge_shards()
             .stream_name(&name)
             .shard_to_merge("shardId-000000000000")
@@ -915,45 +937,93 @@ fn merge_and_split_parents_before_children() {
             .send()
             .await
             .unwrap();
-        put_kinesis(&cfg, &name, 40..50).await;
-        let merged = "shardId-000000000002";
-        let child_records = read_kinesis_directly(&cfg, &arn).await[merged].len();
-        assert_eq!(child_records, 50, "moto: 40 copied records and 10 new ones");
-        wait_read(40 + 50).await;
-        // Split the child (moto moves its records into the two new shards), then write more.
-        let shards = k.list_shards().stream_arn(&arn).send().await.unwrap();
-        let range = shards.shards().iter().find(|s| s.shard_id() == merged).unwrap().hash_key_range().unwrap().clone();
-        let mid = (range.starting_hash_key().parse::<u128>().unwrap() / 2
-            + range.ending_hash_key().parse::<u128>().unwrap() / 2)
-            .to_string();
-        k.split_shard().stream_name(&name).shard_to_split(merged).new_starting_hash_key(mid).send().await.unwrap();
-        put_kinesis(&cfg, &name, 50..60).await;
         let after = read_kinesis_directly(&cfg, &arn).await;
-        let grandchildren = after["shardId-000000000003"].len() + after["shardId-000000000004"].len();
-        assert_eq!(grandchildren, 60, "moto: 50 moved records and 10 new ones");
-        wait_read(40 + 50 + 60).await;
-        let _ = stop_tx.send(true);
+        let child = "shardId-000000000002";
+        assert_eq!(after[child].len(), 40, "moto copies the parents' records into the child");
+        wait_metrics(&metrics, "the child read", |m| m.iter().map(|m| m.read).sum::<u64>() >= 80).await;
+        let _ = stop.send(true);
         run.await.unwrap().unwrap();
         let order = order.lock().unwrap().clone();
         let shards: Vec<&str> = order.iter().map(|(s, _)| s.as_str()).collect();
         let first = |id: &str| shards.iter().position(|s| *s == id).unwrap_or_else(|| panic!("{id} not read"));
         let last = |id: &str| shards.iter().rposition(|s| *s == id).unwrap();
-        assert!(last("shardId-000000000000") < first(merged) && last("shardId-000000000001") < first(merged));
-        assert!(last(merged) < first("shardId-000000000003") && last(merged) < first("shardId-000000000004"));
-        // Each shard's records came in the shard's order, none lost.
+        assert!(
+            last("shardId-000000000000") < first(child) && last("shardId-000000000001") < first(child),
+            "{shards:?}"
+        );
+        // Each shard's records, in the shard's order, once.
         for (shard, records) in &after {
-            let got: Vec<&String> = order.iter().filter(|(s, _)| s == shard).map(|(_, r)| r).collect();
-            if shard == merged {
-                // Its records moved to the grandchildren when it was split; it was read before.
-                assert_eq!(got.len(), 50);
-            } else {
-                assert_eq!(normalise(&got.into_iter().cloned().collect::<Vec<_>>()), normalise(records), "{shard}");
-            }
+            let got: Vec<String> = order.iter().filter(|(s, _)| s == shard).map(|(_, r)| r.clone()).collect();
+            assert_eq!(normalise(&got), normalise(records), "{shard}");
         }
         let cps = store.snapshot();
-        for parent in ["shardId-000000000000", "shardId-000000000001", merged] {
+        for parent in ["shardId-000000000000", "shardId-000000000001"] {
             assert_eq!(cps[&arn][parent], Checkpoint::ShardEnd, "{parent}");
         }
+        assert_eq!(cps[&arn][child], Checkpoint::Sequence("40".into()));
+    });
+}
+
+#[test]
+#[ignore = "needs moto: see CONTRIBUTING.md"]
+fn a_split_parent_ends_before_its_children_start() {
+    rt().block_on(async {
+        let url = endpoint();
+        let cfg = config(&url).await;
+        let k = aws_sdk_kinesis::Client::new(&cfg);
+        let name = unique("split");
+        let arn = create_kinesis(&cfg, &name, 1).await;
+        put_kinesis(&cfg, &name, 0..20).await;
+        let before = read_kinesis_directly(&cfg, &arn).await;
+        let store = Arc::new(MemoryCheckpoints::new());
+        let consumer = Consumer::builder(StreamRef::Kinesis(arn.clone()))
+            .start(StartPosition::TrimHorizon)
+            .poll_interval(Duration::from_millis(30))
+            .discovery_interval(Duration::from_millis(150))
+            .checkpoints(store.clone())
+            .build(&cfg)
+            .await
+            .unwrap();
+        let metrics = consumer.metrics();
+        let (order, stop, run) = background_consumer(consumer);
+        wait_metrics(&metrics, "the parent read", |m| m.iter().map(|m| m.read).sum::<u64>() >= 20).await;
+        let parent = "shardId-000000000000";
+        let range =
+            k.list_shards().stream_arn(&arn).send().await.unwrap().shards()[0].hash_key_range().unwrap().clone();
+        let mid = (range.starting_hash_key().parse::<u128>().unwrap() / 2
+            + range.ending_hash_key().parse::<u128>().unwrap() / 2)
+            .to_string();
+        k.split_shard().stream_name(&name).shard_to_split(parent).new_starting_hash_key(mid).send().await.unwrap();
+        // The children start once the parent is read to its end, and not before.
+        let children = ["shardId-000000000001", "shardId-000000000002"];
+        let store2 = store.clone();
+        let arn2 = arn.clone();
+        wait_metrics(&metrics, "the children started", move |m| {
+            let started = m.iter().filter(|m| children.contains(&m.shard_id.as_str())).count();
+            if started > 0 {
+                assert_eq!(
+                    store2.snapshot()[&arn2][parent],
+                    Checkpoint::ShardEnd,
+                    "a child started before its parent ended"
+                );
+            }
+            started == 2
+        })
+        .await;
+        let _ = stop.send(true);
+        run.await.unwrap().unwrap();
+        let got: Vec<String> = order
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(s, r)| {
+                assert_eq!(s, parent);
+                r.clone()
+            })
+            .collect();
+        assert_eq!(normalise(&got), normalise(&before[parent]), "the parent's records once, in order");
+        let m = metrics.snapshot();
+        assert!(m.iter().any(|m| m.shard_id == parent && m.finished), "{m:?}");
     });
 }
 

@@ -124,14 +124,30 @@ impl ShardSource for Kinesis {
         Box::pin(async move {
             let mut shards = Vec::new();
             let mut token: Option<String> = None;
+            // With a NextToken, ListShards takes no stream name (the token names the stream);
+            // a service that wants the stream anyway (moto) gets the ARN with the token.
+            let mut arn_with_token = false;
             loop {
-                // With a NextToken, ListShards takes no stream name or ARN.
                 let mut call = self.client.list_shards().set_max_results(self.page_size);
                 call = match &token {
+                    Some(t) if arn_with_token => call.next_token(t).stream_arn(&self.arn),
                     Some(t) => call.next_token(t),
                     None => call.stream_arn(&self.arn),
                 };
-                let out = call.send().await.map_err(|e| classify("ListShards", e))?;
+                let out = match call.send().await {
+                    Ok(out) => out,
+                    Err(e) => {
+                        let e = classify("ListShards", e);
+                        if token.is_some()
+                            && !arn_with_token
+                            && matches!(e.kind(), ErrorKind::NotFound | ErrorKind::Fatal)
+                        {
+                            arn_with_token = true;
+                            continue;
+                        }
+                        return Err(e);
+                    }
+                };
                 for s in out.shards() {
                     let mut parents = Vec::new();
                     parents.extend(s.parent_shard_id().map(str::to_string));

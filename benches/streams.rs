@@ -59,7 +59,7 @@ fn dynamodb(i: u64) -> Record {
         ("carrier", AttributeValue::S(carrier.into())),
         ("region", AttributeValue::S(region.into())),
         ("tier", AttributeValue::S(tier.into())),
-        ("priority", AttributeValue::Bool(i % 11 == 0)),
+        ("priority", AttributeValue::Bool(i.is_multiple_of(11))),
         ("total", AttributeValue::N(format!("{}.{}", i % 1000, i % 100))),
         ("lines", AttributeValue::L(vec![AttributeValue::S("sku-1".into()), AttributeValue::N((i % 9).to_string())])),
     ]
@@ -83,7 +83,7 @@ fn dynamodb(i: u64) -> Record {
         .event_source("aws:dynamodb")
         .aws_region("eu-west-1")
         .dynamodb(stream.build());
-    if removed && i % 3 == 0 {
+    if removed && i.is_multiple_of(3) {
         record = record.user_identity(
             aws_sdk_dynamodbstreams::types::Identity::builder()
                 .r#type("Service")
@@ -97,7 +97,7 @@ fn dynamodb(i: u64) -> Record {
 /// A Kinesis record as `GetRecords` returns it: JSON data (about 150 bytes).
 fn kinesis(i: u64) -> aws_sdk_kinesis::types::Record {
     let data = serde_json::json!({
-        "order": {"id": i, "type": if i % 3 == 0 { "buy" } else { "sell" }},
+        "order": {"id": i, "type": if i.is_multiple_of(3) { "buy" } else { "sell" }},
         "qty": i * 7 % 50,
         "device": format!("sensor-{}", i % 20),
         "ts": 1_700_000_000_000u64 + i,
@@ -105,7 +105,7 @@ fn kinesis(i: u64) -> aws_sdk_kinesis::types::Record {
     .to_string();
     aws_sdk_kinesis::types::Record::builder()
         .sequence_number((49_590_338_271_490_256_608_559_692_538_361_571_095u128 + i as u128).to_string())
-        .partition_key(if i % 13 == 0 { "hot".to_string() } else { format!("pk-{i}") })
+        .partition_key(if i.is_multiple_of(13) { "hot".to_string() } else { format!("pk-{i}") })
         .data(aws_sdk_kinesis::primitives::Blob::new(data))
         .approximate_arrival_timestamp(aws_sdk_kinesis::primitives::DateTime::from_millis(1_700_000_000_000 + i as i64))
         .build()
@@ -126,13 +126,17 @@ fn bench(c: &mut Criterion) {
     let batch = ddb_filter.filter_batch(&format!("{{\"Records\": [{}]}}", converted.join(","))).unwrap();
     assert_eq!(kept, batch.kept);
     assert!(kept > N / 10 && kept < N, "DynamoDB kept {kept}");
-    let ttl_deletes = (0..N as u64).filter(|i| i % 5 == 2 && i % 3 == 0).count();
+    let ttl_deletes = (0..N as u64).filter(|i| i % 5 == 2 && i.is_multiple_of(3)).count();
     assert!(kept >= ttl_deletes);
     let converted: Vec<String> =
         kds.iter().map(|r| convert::kinesis_record(r, "shardId-000000000001", KINESIS_ARN, "eu-west-1")).collect();
     let kept_k = converted.iter().filter(|r| kds_filter.evaluate(r, &mut scratch).unwrap().keep).count();
     let expected_k = (0..N as u64)
-        .filter(|i| (i % 3 == 0 && i * 7 % 50 > 40) || (i % 20 == 1 || (10..20).contains(&(i % 20))) || i % 13 == 0)
+        .filter(|i| {
+            (i.is_multiple_of(3) && i * 7 % 50 > 40)
+                || (i % 20 == 1 || (10..20).contains(&(i % 20)))
+                || i.is_multiple_of(13)
+        })
         .count();
     assert_eq!(kept_k, expected_k);
     assert_eq!(kds_filter.filter_batch(&format!("{{\"Records\": [{}]}}", converted.join(","))).unwrap().kept, kept_k);

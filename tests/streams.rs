@@ -124,7 +124,7 @@ async fn write_orders(cfg: &aws_config::SdkConfig, table: &str) -> Vec<&'static 
             .item("pk", s(&format!("order#{i:02}")))
             .item("status", s(status))
             .item("total", n(&format!("{}", i * 25)))
-            .item("priority", AttributeValue::Bool(i % 4 == 0))
+            .item("priority", AttributeValue::Bool(i.is_multiple_of(4)))
             .item("tags", AttributeValue::Ss(vec!["a".into(), format!("t{}", i % 5)]))
             .item(
                 "address",
@@ -134,7 +134,7 @@ async fn write_orders(cfg: &aws_config::SdkConfig, table: &str) -> Vec<&'static 
                 ])),
             )
             .item("lines", AttributeValue::L(vec![s("sku-1"), n(&i.to_string())]));
-        if i % 6 == 0 {
+        if i.is_multiple_of(6) {
             put = put
                 .item("note", AttributeValue::Null(true))
                 .item("blob", AttributeValue::B(Blob::new(vec![i as u8, 0xff])));
@@ -380,7 +380,7 @@ fn kinesis_payload(i: usize) -> (Vec<u8>, String) {
         format!("plain text {i}").into_bytes()
     } else {
         serde_json::json!({
-            "order": {"id": i, "type": if i % 3 == 0 { "buy" } else { "sell" }, "qty": i * 7 % 50},
+            "order": {"id": i, "type": if i.is_multiple_of(3) { "buy" } else { "sell" }, "qty": i * 7 % 50},
             "device": format!("dev-{}", i % 4),
         })
         .to_string()
@@ -471,7 +471,7 @@ fn kinesis_kept_records_are_filter_batch_s_per_shard_in_order() {
         }
         // Independently of filter_batch: "buy" is every third JSON order, and the non-JSON ones
         // (i % 10 == 9) are dropped by a JSON data pattern.
-        let buys = (0..90).filter(|i| i % 3 == 0 && i % 10 != 9).count();
+        let buys = (0..90usize).filter(|&i| i.is_multiple_of(3) && i % 10 != 9).count();
         let filter = Filter::new(&criteria(KINESIS_CRITERIA[0]), Source::Kinesis).unwrap();
         assert_eq!(direct.values().map(|r| filter_batch_keeps(&filter, r).len()).sum::<usize>(), buys);
     });
@@ -861,15 +861,16 @@ fn killed_20_times_nothing_lost_nothing_repeated_past_a_checkpoint() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
-/// Runs a consumer with `TRIM_HORIZON` in the background, recording (shard, record) in delivery
-/// order, until `stop` is sent.
-fn background_consumer(
-    consumer: Consumer,
-) -> (
+/// Deliveries (shard, record) in order, the stop signal, the running consumer.
+type Background = (
     Arc<Mutex<Vec<(String, String)>>>,
     tokio::sync::watch::Sender<bool>,
     tokio::task::JoinHandle<Result<(), streams::StreamError>>,
-) {
+);
+
+/// Runs a consumer with `TRIM_HORIZON` in the background, recording (shard, record) in delivery
+/// order, until `stop` is sent.
+fn background_consumer(consumer: Consumer) -> Background {
     let order: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let o2 = order.clone();
     let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);

@@ -102,6 +102,7 @@ impl ShardSource for FakeSource {
 }
 
 type Seen = Arc<Mutex<Vec<(String, Vec<String>, u32)>>>;
+type Failed = Arc<Mutex<Vec<(Vec<String>, u32)>>>;
 
 /// Runs a consumer on `source` until `want` records were delivered (or 5 s passed; with
 /// `want == 0`, for 300 ms), with
@@ -305,7 +306,7 @@ fn bisect_then_on_failure_then_move_on() {
     rt().block_on(async {
         let source = Arc::new(FakeSource::default());
         source.shards.lock().unwrap().push(shard("S", &[], 1..5, false));
-        let failed: Arc<Mutex<Vec<(Vec<String>, u32)>>> = Arc::default();
+        let failed: Failed = Arc::default();
         let f2 = failed.clone();
         let store = Arc::new(MemoryCheckpoints::new());
         let (seen, consumer) = consume(

@@ -1030,6 +1030,75 @@ fn a_split_parent_ends_before_its_children_start() {
 
 #[test]
 #[ignore = "needs moto: see CONTRIBUTING.md"]
+fn at_timestamp_starts_at_the_first_record_written_then() {
+    rt().block_on(async {
+        let url = endpoint();
+        let cfg = config(&url).await;
+        let name = unique("at");
+        let arn = create_kinesis(&cfg, &name, 1).await;
+        put_kinesis(&cfg, &name, 0..10).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let t = std::time::SystemTime::now();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        put_kinesis(&cfg, &name, 10..25).await;
+        let direct = read_kinesis_directly(&cfg, &arn).await;
+        let all = &direct["shardId-000000000000"];
+        assert_eq!(all.len(), 25);
+        let builder = Consumer::builder(StreamRef::Kinesis(arn.clone()))
+            .start(StartPosition::AtTimestamp(t))
+            .poll_interval(Duration::from_millis(30));
+        let (delivered, _, _) = consume(builder, &cfg, 15).await;
+        let got = delivered.into_values().flatten().collect::<Vec<_>>();
+        assert_eq!(normalise(&got), normalise(&all[10..]));
+    });
+}
+
+#[test]
+#[ignore = "needs moto: see CONTRIBUTING.md"]
+fn hash_shares_split_a_stream_with_a_shared_checkpoint_file() {
+    rt().block_on(async {
+        let url = endpoint();
+        let cfg = config(&url).await;
+        let name = unique("shares");
+        let arn = create_kinesis(&cfg, &name, 5).await;
+        put_kinesis(&cfg, &name, 0..100).await;
+        let direct = read_kinesis_directly(&cfg, &arn).await;
+        let dir = std::env::temp_dir().join(unique("eventsift-shares"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("checkpoints.json");
+        let mut union: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut owned = Vec::new();
+        // Two consumers, one after the other, each with its share (FNV-1a of the shard id mod 2).
+        for k in 0..2u32 {
+            let share = streams::ShardAssignment::Hash { count: 2, index: k };
+            let mine: Vec<&String> = direct.keys().filter(|s| share.owns(s)).collect();
+            let total: usize = mine.iter().map(|s| direct[*s].len()).sum();
+            let builder = Consumer::builder(StreamRef::Kinesis(arn.clone()))
+                .start(StartPosition::TrimHorizon)
+                .shards(share)
+                .checkpoints(Arc::new(streams::FileCheckpoints::new(&file)))
+                .poll_interval(Duration::from_millis(30));
+            let (delivered, _, consumer) = consume(builder, &cfg, total as u64).await;
+            let read: Vec<String> = consumer.metrics().snapshot().into_iter().map(|m| m.shard_id).collect();
+            assert_eq!(read, mine.iter().map(|s| s.to_string()).collect::<Vec<_>>(), "share {k}");
+            for (shard, records) in delivered {
+                assert!(union.insert(shard, records).is_none(), "a shard read by both");
+            }
+            owned.push(mine.len());
+        }
+        assert!(owned.iter().all(|&n| n > 0), "{owned:?}");
+        for (shard, records) in &direct {
+            assert_eq!(normalise(&union[shard]), normalise(records), "{shard}");
+        }
+        // Both wrote into the one file.
+        let cps = streams::FileCheckpoints::new(&file).read_all().unwrap();
+        assert_eq!(cps[&arn].len(), 5);
+        std::fs::remove_dir_all(&dir).unwrap();
+    });
+}
+
+#[test]
+#[ignore = "needs moto: see CONTRIBUTING.md"]
 fn tail_prints_a_live_write_within_one_poll_interval() {
     let rt = rt();
     let url = endpoint();

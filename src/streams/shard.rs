@@ -263,7 +263,9 @@ impl Reader {
     ) -> Result<(), StreamError> {
         let verdict = match &self.settings.filter {
             None => Ok(true),
-            Some(f) => match f.evaluate(&r.json, scratch) {
+            // The first matching filter decides (`Filter::matches`); the payload kind is kept
+            // for the report of a dropped record.
+            Some(f) => match f.decide(&r.json, scratch, true) {
                 Ok(v) if v.keep => Ok(true),
                 Ok(v) => Err(DropReason::NoMatch { payload: v.payload }),
                 Err(e) => Err(DropReason::Invalid(e)),

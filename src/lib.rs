@@ -86,6 +86,8 @@ mod matcher;
 pub mod reference;
 #[cfg(feature = "proptest")]
 pub mod strategy;
+#[cfg(feature = "streams")]
+pub mod streams;
 pub mod syntax;
 
 pub use error::{Error, ErrorKind, Span};

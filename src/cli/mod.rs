@@ -6,6 +6,8 @@ mod diag;
 mod doc;
 mod find;
 mod stream;
+#[cfg(feature = "streams")]
+mod tail;
 mod testfile;
 
 use std::io::{self, IsTerminal, Read};
@@ -104,6 +106,20 @@ Examples:
 
 A rules file is a JSON or YAML object of rule ids to patterns (objects, or pattern strings).")]
     Match(MatchArgs),
+    /// Follow a live DynamoDB or Kinesis stream and print, as JSON Lines, what a Lambda function
+    /// with these filter criteria would receive.
+    #[cfg(feature = "streams")]
+    #[command(after_help = "\
+Examples:
+  eventsift tail --table Orders --criteria criteria.json
+  eventsift tail --kinesis-stream clicks --from trim-horizon --criteria criteria.json
+  eventsift tail --stream-arn ARN --from checkpoint cp.json --endpoint-url http://127.0.0.1:5000
+
+Credentials and region come from the standard AWS chain (environment, profile, instance role).
+Records go to stdout, one JSON line each, flushed per batch; a summary per shard goes to stderr at
+exit, and a progress line while stderr is a terminal. Ctrl-C or SIGTERM stops it cleanly: what was
+printed is checkpointed (with --from checkpoint FILE).")]
+    Tail(tail::TailArgs),
     /// Print a shell completion script.
     #[command(after_help = "Example:\n  eventsift completions bash > /etc/bash_completion.d/eventsift")]
     Completions {
@@ -318,6 +334,8 @@ pub fn run(args: &[String]) -> i32 {
         Command::Explain(a) => run_explain(a),
         Command::Filter(a) => stream::filter(&a),
         Command::Match(a) => stream::match_events(&a),
+        #[cfg(feature = "streams")]
+        Command::Tail(a) => tail::run(a),
         Command::Completions { shell } => {
             let mut script = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "eventsift", &mut script);

@@ -5,7 +5,10 @@
 use aws_sdk_dynamodbstreams::types as ddb;
 use aws_sdk_kinesis::primitives::DateTime;
 use aws_sdk_kinesis::types as kds;
+use std::collections::HashMap;
+
 use base64::Engine as _;
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
 /// The principal of the deletes that DynamoDB's Time to Live makes (SPEC §5.1 `userIdentity`).
@@ -22,8 +25,8 @@ fn push_key(out: &mut String, key: &str) {
 }
 
 fn push_str(out: &mut String, value: &str) {
-    // serde_json escapes as JSON requires; writing into a String cannot fail.
-    out.push_str(&Value::from(value).to_string());
+    // serde_json escapes as JSON requires.
+    push_json(out, &value);
 }
 
 /// Epoch seconds as a JSON number: an integer when whole (as Lambda writes
@@ -36,31 +39,68 @@ fn seconds(t: &DateTime) -> Value {
     }
 }
 
+/// An `AttributeValue` serialised straight into the output, without an intermediate
+/// `serde_json::Value` tree.
+struct Attr<'a>(&'a ddb::AttributeValue);
+
+/// An item (attribute name → value), names sorted.
+struct Item<'a>(&'a HashMap<String, ddb::AttributeValue>);
+
+impl Serialize for Item<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut entries: Vec<(&String, &ddb::AttributeValue)> = self.0.iter().collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        let mut m = s.serialize_map(Some(entries.len()))?;
+        for (k, v) in entries {
+            m.serialize_entry(k, &Attr(v))?;
+        }
+        m.end()
+    }
+}
+
+impl Serialize for Attr<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(1))?;
+        match self.0 {
+            ddb::AttributeValue::S(v) => m.serialize_entry("S", v)?,
+            ddb::AttributeValue::N(v) => m.serialize_entry("N", v)?,
+            ddb::AttributeValue::B(b) => m.serialize_entry("B", &b64(b.as_ref()))?,
+            ddb::AttributeValue::Ss(v) => m.serialize_entry("SS", v)?,
+            ddb::AttributeValue::Ns(v) => m.serialize_entry("NS", v)?,
+            ddb::AttributeValue::Bs(v) => {
+                m.serialize_entry("BS", &v.iter().map(|b| b64(b.as_ref())).collect::<Vec<_>>())?
+            }
+            ddb::AttributeValue::L(v) => m.serialize_entry("L", &v.iter().map(Attr).collect::<Vec<_>>())?,
+            ddb::AttributeValue::M(map) => m.serialize_entry("M", &Item(map))?,
+            ddb::AttributeValue::Null(b) => m.serialize_entry("NULL", b)?,
+            ddb::AttributeValue::Bool(b) => m.serialize_entry("BOOL", b)?,
+            // A type added to the service after this SDK was built: nothing to write faithfully.
+            _ => m.serialize_entry("NULL", &true)?,
+        }
+        m.end()
+    }
+}
+
+/// Appends the JSON of `value` (serde_json cannot fail on these types: string keys, no floats).
+fn push_json(out: &mut String, value: &impl Serialize) {
+    match serde_json::to_string(value) {
+        Ok(text) => out.push_str(&text),
+        Err(_) => out.push_str("null"),
+    }
+}
+
 /// A DynamoDB `AttributeValue` as the JSON of stream records: `{"S": ..}`, `{"N": ".."}`,
 /// `{"B": base64}`, `SS`/`NS`/`BS`, `L`, `M`, `{"NULL": true}`, `{"BOOL": ..}`.
 pub fn attribute_value(value: &ddb::AttributeValue) -> Value {
-    let (key, v) = match value {
-        ddb::AttributeValue::S(s) => ("S", Value::from(s.as_str())),
-        ddb::AttributeValue::N(n) => ("N", Value::from(n.as_str())),
-        ddb::AttributeValue::B(b) => ("B", Value::from(b64(b.as_ref()))),
-        ddb::AttributeValue::Ss(v) => ("SS", Value::from(v.clone())),
-        ddb::AttributeValue::Ns(v) => ("NS", Value::from(v.clone())),
-        ddb::AttributeValue::Bs(v) => ("BS", Value::Array(v.iter().map(|b| Value::from(b64(b.as_ref()))).collect())),
-        ddb::AttributeValue::L(v) => ("L", Value::Array(v.iter().map(attribute_value).collect())),
-        ddb::AttributeValue::M(m) => ("M", Value::Object(attribute_map(m))),
-        ddb::AttributeValue::Null(b) => ("NULL", Value::from(*b)),
-        ddb::AttributeValue::Bool(b) => ("BOOL", Value::from(*b)),
-        // A type added to the service after this SDK was built: nothing to write faithfully.
-        _ => ("NULL", Value::from(true)),
-    };
-    let mut m = Map::new();
-    m.insert(key.to_string(), v);
-    Value::Object(m)
+    serde_json::to_value(Attr(value)).unwrap_or(Value::Null)
 }
 
 /// An item (attribute name → value) as stream-record JSON, names sorted.
-pub fn attribute_map(map: &std::collections::HashMap<String, ddb::AttributeValue>) -> Map<String, Value> {
-    map.iter().map(|(k, v)| (k.clone(), attribute_value(v))).collect()
+pub fn attribute_map(map: &HashMap<String, ddb::AttributeValue>) -> Map<String, Value> {
+    match serde_json::to_value(Item(map)) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    }
 }
 
 /// A DynamoDB Streams record (from `GetRecords`) as the record a Lambda function receives:
@@ -112,34 +152,34 @@ pub fn dynamodb_record(record: &ddb::Record, stream_arn: &str, region: &str) -> 
     out.push('{');
     if let Some(d) = record.dynamodb() {
         let mut first = true;
-        let mut field = |out: &mut String, key: &str, value: Value| {
+        let mut key = |out: &mut String, key: &str| {
             if !first {
                 out.push(',');
             }
             first = false;
             push_key(out, key);
-            out.push_str(&value.to_string());
         };
         if let Some(t) = d.approximate_creation_date_time() {
-            field(&mut out, "ApproximateCreationDateTime", seconds(t));
+            key(&mut out, "ApproximateCreationDateTime");
+            out.push_str(&seconds(t).to_string());
         }
-        if let Some(k) = d.keys() {
-            field(&mut out, "Keys", Value::Object(attribute_map(k)));
-        }
-        if let Some(i) = d.new_image() {
-            field(&mut out, "NewImage", Value::Object(attribute_map(i)));
-        }
-        if let Some(i) = d.old_image() {
-            field(&mut out, "OldImage", Value::Object(attribute_map(i)));
+        for (name, image) in [("Keys", d.keys()), ("NewImage", d.new_image()), ("OldImage", d.old_image())] {
+            if let Some(i) = image {
+                key(&mut out, name);
+                push_json(&mut out, &Item(i));
+            }
         }
         if let Some(s) = d.sequence_number() {
-            field(&mut out, "SequenceNumber", Value::from(s));
+            key(&mut out, "SequenceNumber");
+            push_str(&mut out, s);
         }
         if let Some(n) = d.size_bytes() {
-            field(&mut out, "SizeBytes", Value::from(n));
+            key(&mut out, "SizeBytes");
+            out.push_str(&n.to_string());
         }
         if let Some(t) = d.stream_view_type() {
-            field(&mut out, "StreamViewType", Value::from(t.as_str()));
+            key(&mut out, "StreamViewType");
+            push_str(&mut out, t.as_str());
         }
     }
     out.push_str("},");
@@ -237,7 +277,7 @@ mod tests {
 
     #[test]
     fn every_attribute_type() {
-        let mut m = std::collections::HashMap::new();
+        let mut m = HashMap::new();
         m.insert("n".to_string(), ddb::AttributeValue::N("1.50".into()));
         let v = ddb::AttributeValue::L(vec![
             ddb::AttributeValue::S("a\"b".into()),

@@ -3,7 +3,7 @@
 //!
 //! A [`Consumer`] follows every shard of a stream (or a static share of them, see
 //! [`ShardAssignment`]), turns each record into the record a Lambda function receives
-//! ([`convert`]), applies the mapping's FilterCriteria with [`Filter`](crate::lambda::Filter), and
+//! ([`convert`]), applies the mapping's FilterCriteria with [`Filter`], and
 //! hands the kept records to a handler in batches, with the semantics of an event-source mapping:
 //!
 //! - **Shards**: discovered with pagination (`ListShards`, `DescribeStream`) and again every

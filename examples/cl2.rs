@@ -98,18 +98,7 @@ fn main() {
         cl2::assert_counts(&set, &cl2::count(&machine, &set, checked_events.iter().copied()));
         // The counts on the whole corpus (the checked ones when every event is checked).
         let counts = cl2::count(&machine, &set, events.iter());
-        let mut best = f64::MAX;
-        for _ in 0..passes {
-            let mut scratch = machine.scratch();
-            let start = Instant::now();
-            let mut hits = 0usize;
-            for e in events.iter() {
-                hits += machine.matches(e, &mut scratch).expect("valid event").len();
-            }
-            std::hint::black_box(hits);
-            best = best.min(start.elapsed().as_secs_f64());
-        }
-        let rate = events.len() as f64 / best;
+        let rate = best_rate(&machine, &events, passes);
         if json {
             report.insert(set.name.clone(), serde_json::json!({"events_per_sec": rate.round(), "counts": counts}));
         } else {
@@ -184,17 +173,7 @@ fn scale_case(
         let mut scratch = machine.scratch();
         let hits: usize = events.iter().map(|e| machine.matches(e, &mut scratch).expect("valid event").len()).sum();
         assert_eq!(hits, expected, "{count} rules: matches differ from the corpus's count of their values");
-        let mut best = f64::MAX;
-        for _ in 0..passes {
-            let start = Instant::now();
-            let mut hits = 0usize;
-            for e in events.iter() {
-                hits += machine.matches(e, &mut scratch).expect("valid event").len();
-            }
-            std::hint::black_box(hits);
-            best = best.min(start.elapsed().as_secs_f64());
-        }
-        (events.len() as f64 / best, hits, built, added)
+        (best_rate(&machine, events, passes), hits, built, added)
     };
     let (small, small_hits, _, _) = measure(10);
     let (large, large_hits, built, added) = measure(n);
@@ -225,4 +204,20 @@ fn scale_case(
             None => println!("resident memory: unknown on this platform"),
         }
     }
+}
+
+/// Events per second of `machine` over the whole corpus: the best of `passes` passes, one thread.
+fn best_rate(machine: &eventsift::Machine, events: &cl2::Events, passes: usize) -> f64 {
+    let mut scratch = machine.scratch();
+    let mut best = f64::MAX;
+    for _ in 0..passes {
+        let start = Instant::now();
+        let mut hits = 0usize;
+        for e in events.iter() {
+            hits += machine.matches(e, &mut scratch).expect("valid event").len();
+        }
+        std::hint::black_box(hits);
+        best = best.min(start.elapsed().as_secs_f64());
+    }
+    events.len() as f64 / best
 }

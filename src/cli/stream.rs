@@ -51,50 +51,75 @@ fn name(path: Option<&Path>) -> String {
 
 /// Whole lines, read and decompressed on another thread. Each chunk ends at a line end (or at the
 /// end of input); a line longer than a chunk makes a larger chunk.
+///
+/// A chunk is a buffer and the length of its data. Buffers go back and forth between the threads
+/// and stay initialised at their full length, so a read is never preceded by zeroing the bytes it
+/// is about to overwrite (that was a fifth of the reader thread's instructions on gzip input).
 struct Chunks {
-    rx: Receiver<io::Result<Vec<u8>>>,
+    rx: Receiver<io::Result<Chunk>>,
     back: SyncSender<Vec<u8>>,
+}
+
+struct Chunk {
+    buf: Vec<u8>,
+    len: usize,
+}
+
+impl Chunk {
+    fn data(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
 }
 
 impl Chunks {
     /// `first`: bytes already read from `input`, to come first. `eager`: hand over whole lines as
     /// soon as a read comes back short (a pipe), instead of filling a chunk (a file).
     fn spawn(mut input: Box<dyn BufRead + Send>, first: Vec<u8>, eager: bool) -> Chunks {
-        let (tx, rx) = sync_channel::<io::Result<Vec<u8>>>(IN_FLIGHT);
+        let (tx, rx) = sync_channel::<io::Result<Chunk>>(IN_FLIGHT);
         let (back, recycled) = sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
         thread::spawn(move || {
             let mut carry = first;
             // Whole lines already read (the first line, read to see the input's shape) go at once.
             if let Some(i) = memchr::memrchr(b'\n', &carry) {
                 let rest = carry.split_off(i + 1);
-                if tx.send(Ok(std::mem::replace(&mut carry, rest))).is_err() {
+                let len = carry.len();
+                if tx.send(Ok(Chunk { buf: std::mem::replace(&mut carry, rest), len })).is_err() {
                     return;
                 }
             }
             let mut target = CHUNK;
+            let mut spare: Option<Vec<u8>> = None;
             loop {
-                let mut buf = recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK + 4096));
-                buf.clear();
-                buf.append(&mut carry);
+                let mut buf = spare.take().or_else(|| recycled.try_recv().ok()).unwrap_or_default();
+                // Room for the carried partial line and a full read past the target; only growth
+                // is zeroed.
+                let room = target.max(carry.len()) + 4096;
+                if buf.len() < room {
+                    buf.resize(room, 0);
+                }
+                buf[..carry.len()].copy_from_slice(&carry);
+                let mut len = carry.len();
+                carry.clear();
                 let mut eof = false;
-                while buf.len() < target {
-                    let at = buf.len();
-                    buf.resize(target.max(at + 4096), 0);
-                    match input.read(&mut buf[at..]) {
+                while len < target {
+                    if buf.len() < len + 4096 {
+                        buf.resize(len + 4096, 0);
+                    }
+                    match input.read(&mut buf[len..]) {
                         Ok(0) => {
-                            buf.truncate(at);
                             eof = true;
                             break;
                         }
                         Ok(n) => {
-                            let short = at + n < buf.len();
-                            buf.truncate(at + n);
+                            let short = len + n < buf.len();
+                            let at = len;
+                            len += n;
                             // A pipe with nothing more for now: hand over the lines that came.
-                            if eager && short && memchr::memchr(b'\n', &buf[at..]).is_some() {
+                            if eager && short && memchr::memchr(b'\n', &buf[at..len]).is_some() {
                                 break;
                             }
                         }
-                        Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(at),
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                         Err(e) => {
                             let _ = tx.send(Err(e));
                             return;
@@ -103,21 +128,21 @@ impl Chunks {
                 }
                 if !eof {
                     // Keep the partial last line for the next chunk; read on if there is no line end.
-                    match buf.iter().rposition(|&b| b == b'\n') {
+                    match memchr::memrchr(b'\n', &buf[..len]) {
                         Some(i) => {
-                            carry.extend_from_slice(&buf[i + 1..]);
+                            carry.extend_from_slice(&buf[i + 1..len]);
+                            len = i + 1;
                             target = CHUNK;
                         }
                         None => {
-                            carry = std::mem::take(&mut buf);
+                            carry.extend_from_slice(&buf[..len]);
                             target = carry.len() + CHUNK;
+                            spare = Some(buf);
                             continue;
                         }
                     }
-                    let keep = buf.len() - carry.len();
-                    buf.truncate(keep);
                 }
-                if !buf.is_empty() && tx.send(Ok(buf)).is_err() {
+                if len > 0 && tx.send(Ok(Chunk { buf, len })).is_err() {
                     return;
                 }
                 if eof {
@@ -128,12 +153,12 @@ impl Chunks {
         Chunks { rx, back }
     }
 
-    fn next(&mut self) -> Option<io::Result<Vec<u8>>> {
+    fn next(&mut self) -> Option<io::Result<Chunk>> {
         self.rx.recv().ok()
     }
 
-    fn recycle(&self, buf: Vec<u8>) {
-        let _ = self.back.try_send(buf);
+    fn recycle(&self, chunk: Chunk) {
+        let _ = self.back.try_send(chunk.buf);
     }
 }
 
@@ -150,10 +175,11 @@ fn for_each_line(chunks: &mut Chunks, mut f: impl FnMut(Item<'_>) -> bool) -> io
     let mut n = 0usize;
     while let Some(chunk) = chunks.next() {
         let chunk = chunk?;
+        let data = chunk.data();
         let mut start = 0;
-        while start < chunk.len() {
-            let end = memchr::memchr(b'\n', &chunk[start..]).map_or(chunk.len(), |i| start + i);
-            let line = &chunk[start..end];
+        while start < data.len() {
+            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |i| start + i);
+            let line = &data[start..end];
             start = end + 1;
             n += 1;
             let line = line.strip_suffix(b"\r").unwrap_or(line);

@@ -454,6 +454,44 @@ fn filter_counts_inverts_and_reads_gzip() {
 }
 
 #[test]
+fn filter_keeps_lines_longer_than_a_read_chunk() {
+    // The reader hands the matcher 1 MiB chunks cut at line ends: records of 2.5 MiB and 1 MiB
+    // (a line longer than a chunk, one that ends just past it) between short ones, plain and gzip.
+    let dir = temp_dir("long-lines");
+    let criteria = dir.join("c.json");
+    std::fs::write(&criteria, r#"{"Filters": [{"Pattern": "{\"body\": {\"keep\": [true]}}"}]}"#).unwrap();
+    let record = |i: usize, keep: bool, pad: usize| {
+        let body = format!("{{\\\"keep\\\": {keep}, \\\"pad\\\": \\\"{}\\\"}}", "x".repeat(pad));
+        format!("{{\"messageId\": \"{i}\", \"body\": \"{body}\"}}\n")
+    };
+    let mut lines = String::new();
+    let pads = [10, 5 << 19, 20, (1 << 20) - 40, 7, 3 << 20, 1 << 20, 0];
+    for (i, &pad) in pads.iter().enumerate() {
+        lines.push_str(&record(i, i % 3 != 1, pad));
+    }
+    let expected: Vec<&str> = lines.lines().enumerate().filter(|(i, _)| i % 3 != 1).map(|(_, l)| l).collect();
+    let plain = dir.join("records.jsonl");
+    std::fs::write(&plain, &lines).unwrap();
+    let gz = dir.join("records.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(lines.as_bytes()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    for input in [&plain, &gz] {
+        let out = run(&[
+            "filter",
+            "--source",
+            "sqs",
+            "--criteria",
+            criteria.to_str().unwrap(),
+            input.to_str().unwrap(),
+            "-q",
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        assert_eq!(stdout(&out).lines().collect::<Vec<_>>(), expected, "{}", input.display());
+    }
+}
+
+#[test]
 fn filter_streams_records_as_they_come() {
     use std::io::BufRead;
     let dir = temp_dir("stream");

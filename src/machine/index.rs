@@ -3,6 +3,8 @@
 //! probe per distinct length), so the cost does not grow with rules that cannot match; ranges, CIDR
 //! blocks, wildcards and `anything-but` are scanned (their count on one path is what they cost).
 
+use std::sync::Arc;
+
 use crate::compile::cidr::Cidr;
 use crate::compile::fold::fold_char;
 use crate::compile::ir::{AnythingBut, Matcher};
@@ -57,8 +59,11 @@ fn add<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Slots>, key: K, slot: Slo
     }
 }
 
-/// Slots by key.
-type SlotMap = FxHashMap<Box<str>, Slots>;
+/// Slots by key. A key shares the matcher's string (`Arc`): a rule's value is stored once.
+type SlotMap = FxHashMap<Arc<str>, Slots>;
+
+/// Slots by number text.
+type TextMap = FxHashMap<Box<str>, Slots>;
 
 /// Maps of fixed-length keys: one map per distinct key length.
 #[derive(Clone, Debug, Default)]
@@ -67,7 +72,7 @@ struct ByLength {
 }
 
 impl ByLength {
-    fn insert(&mut self, key: &str, slot: Slot) {
+    fn insert(&mut self, key: &Arc<str>, slot: Slot) {
         let len = key.len();
         let i = match self.maps.iter().position(|(l, _)| *l == len) {
             Some(i) => i,
@@ -77,7 +82,7 @@ impl ByLength {
                 self.maps.iter().position(|(l, _)| *l == len).expect("just inserted")
             }
         };
-        add(&mut self.maps[i].1, key.into(), slot);
+        add(&mut self.maps[i].1, key.clone(), slot);
     }
 
     /// Slots whose key is a prefix (`prefix = true`) or suffix of `s`.
@@ -111,7 +116,7 @@ fn key(v: f64) -> u64 {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PathIndex {
     strings: SlotMap,
-    number_texts: SlotMap,
+    number_texts: TextMap,
     number_values: FxHashMap<u64, Slots>,
     trues: Vec<Slot>,
     falses: Vec<Slot>,
@@ -148,7 +153,7 @@ impl PathIndex {
             Matcher::SuffixIgnoreCase(p) => self.folded_suffixes.insert(p, slot),
             Matcher::EqualsIgnoreCase(p) => add(&mut self.folded, p.clone(), slot),
             Matcher::Numeric(r) => self.ranges.push((*r, slot)),
-            Matcher::Cidr(c) => self.cidrs.push((*c, slot)),
+            Matcher::Cidr(c) => self.cidrs.push((**c, slot)),
             Matcher::Wildcard(w) => self.wildcards.push((w.clone(), slot)),
             Matcher::AnythingBut(a) => self.anything_but.push((a.clone(), slot)),
         }

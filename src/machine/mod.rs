@@ -16,7 +16,7 @@ use std::sync::Arc;
 use index::{PathIndex, Slot};
 pub use live::SharedMachine;
 
-use crate::compile::ir::{Branch, Compiled, Matcher};
+use crate::compile::ir::{Branch, Compiled, Field, Matcher};
 use crate::error::Error;
 use crate::event::reader::{self, Leaves, ReadMode};
 use crate::event::trie::{FxHashMap, PathTrie};
@@ -87,9 +87,62 @@ impl fmt::Display for RuleId {
 #[derive(Clone, Debug, Default)]
 pub struct MachineBuilder {
     options: PatternBuilder,
-    rules: Vec<(RuleId, Compiled)>,
+    rules: Rules,
     max_event_depth: Option<usize>,
     read_mode: Option<ReadMode>,
+}
+
+/// Rules in the form the machine keeps them: ids deduplicated, paths interned, and each branch's
+/// fields (with global path numbers) behind an `Arc`, shared by the builder and every machine it
+/// builds. A machine's own memory is then its index and a few flat arrays, and `build` copies no
+/// rule (issue 11: resident memory per rule).
+#[derive(Clone, Debug, Default)]
+struct Rules {
+    /// Rule ids in first-added order.
+    ids: Vec<RuleId>,
+    rule_index: FxHashMap<RuleId, u32>,
+    paths: Vec<Box<str>>,
+    path_ids: FxHashMap<Box<str>, u32>,
+    /// Branches: the rule (index into `ids`) and the fields, sorted by path.
+    branches: Vec<(u32, Arc<[Field]>)>,
+    /// Patterns added (one rule id may have several).
+    patterns: usize,
+}
+
+impl Rules {
+    fn push(&mut self, id: RuleId, compiled: Compiled) {
+        let rule = match self.rule_index.get(&id) {
+            Some(&r) => r,
+            None => {
+                let r = self.ids.len() as u32;
+                self.rule_index.insert(id.clone(), r);
+                self.ids.push(id);
+                r
+            }
+        };
+        let global: Vec<u32> = compiled
+            .paths
+            .iter()
+            .map(|p| match self.path_ids.get(p) {
+                Some(&g) => g,
+                None => {
+                    let g = self.paths.len() as u32;
+                    self.paths.push(p.clone());
+                    self.path_ids.insert(p.clone(), g);
+                    g
+                }
+            })
+            .collect();
+        for branch in compiled.branches {
+            let mut fields = branch.fields;
+            for field in &mut fields {
+                field.path = global[field.path] as usize;
+            }
+            fields.sort_by_key(|f| f.path);
+            self.branches.push((rule, fields.into()));
+        }
+        self.patterns += 1;
+    }
 }
 
 impl MachineBuilder {
@@ -119,36 +172,36 @@ impl MachineBuilder {
     pub fn add(&mut self, id: impl Into<RuleId>, pattern: &str) -> Result<&mut Self, Error> {
         let id = id.into();
         let compiled = self.options.compile(pattern).map_err(|e| e.with_rule(&id))?;
-        self.rules.push((id, compiled));
+        self.rules.push(id, compiled);
         Ok(self)
     }
 
     /// Adds an already compiled pattern as rule `id`.
     pub fn add_pattern(&mut self, id: impl Into<RuleId>, pattern: Pattern) -> &mut Self {
-        self.rules.push((id.into(), pattern.compiled().clone()));
+        self.rules.push(id.into(), pattern.compiled().clone());
         self
     }
 
     /// Adds a compiled pattern as rule `id` (the Lambda layer's per-payload variants).
     pub(crate) fn add_compiled(&mut self, id: impl Into<RuleId>, compiled: Compiled) -> &mut Self {
-        self.rules.push((id.into(), compiled));
+        self.rules.push(id.into(), compiled);
         self
     }
 
     /// Number of patterns added.
     pub fn len(&self) -> usize {
-        self.rules.len()
+        self.rules.patterns
     }
 
     /// No pattern added yet?
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
+        self.rules.patterns == 0
     }
 
     /// Builds the immutable machine.
     pub fn build(&self) -> Machine {
-        Machine::from_rules(
-            self.rules.clone(),
+        Machine::from_parts(
+            &self.rules,
             self.max_event_depth.unwrap_or(DEFAULT_MAX_EVENT_DEPTH),
             self.read_mode.unwrap_or(ReadMode::EarlyStop),
         )
@@ -168,10 +221,9 @@ fn hashed(m: &Matcher) -> bool {
 /// none — the branch is then a candidate for every event. The other fields are checked when the
 /// branch is a candidate, so a rule whose exact id the event lacks costs nothing per event, whatever
 /// else it says.
-fn key_fields(branch: &Branch) -> Vec<usize> {
-    let required = |f: &&crate::compile::ir::Field| !f.absent_ok && !f.matchers.is_empty();
-    let hashed_fields: Vec<usize> = branch
-        .fields
+fn key_fields(fields: &[Field]) -> Vec<usize> {
+    let required = |f: &&Field| !f.absent_ok && !f.matchers.is_empty();
+    let hashed_fields: Vec<usize> = fields
         .iter()
         .enumerate()
         .filter(|(_, f)| required(f) && f.matchers.iter().all(hashed))
@@ -182,8 +234,7 @@ fn key_fields(branch: &Branch) -> Vec<usize> {
         return hashed_fields;
     }
     // The scanned field with the fewest matchers.
-    branch
-        .fields
+    fields
         .iter()
         .enumerate()
         .filter(|(i, f)| *i < 63 && required(f))
@@ -196,7 +247,8 @@ fn key_fields(branch: &Branch) -> Vec<usize> {
 #[derive(Debug)]
 struct MBranch {
     rule: u32,
-    branch: Branch,
+    /// The branch's fields, shared with the builder.
+    fields: Arc<[Field]>,
     /// Bits of the indexed fields (see [`key_fields`]): all must be satisfied for a candidate.
     required: u64,
     /// Every field is indexed and none may be absent: a full mask proves a match when no leaf came
@@ -232,58 +284,48 @@ impl Machine {
         MachineBuilder::default()
     }
 
+    /// A machine of compiled rules (live updates rebuild from [`rules`](Self::rules)).
     fn from_rules(rules: Vec<(RuleId, Compiled)>, max_event_depth: usize, read_mode: ReadMode) -> Machine {
-        let mut ids = Vec::new();
-        let mut rule_index: FxHashMap<RuleId, u32> = FxHashMap::default();
-        let mut path_ids: FxHashMap<Box<str>, u32> = FxHashMap::default();
-        let mut paths: Vec<Box<str>> = Vec::new();
-        let mut branches = Vec::new();
+        let mut parts = Rules::default();
         for (id, compiled) in rules {
-            let rule = *rule_index.entry(id.clone()).or_insert_with(|| {
-                ids.push(id.clone());
-                ids.len() as u32 - 1
-            });
-            let global: Vec<u32> = compiled
-                .paths
-                .iter()
-                .map(|p| {
-                    *path_ids.entry(p.clone()).or_insert_with(|| {
-                        paths.push(p.clone());
-                        paths.len() as u32 - 1
-                    })
-                })
-                .collect();
-            for mut branch in compiled.branches {
-                for field in &mut branch.fields {
-                    field.path = global[field.path] as usize;
-                }
-                branch.fields.sort_by_key(|f| f.path);
-                branches.push(MBranch { rule, branch, required: 0, mask_decides: false });
-            }
+            parts.push(id, compiled);
         }
-        let mut index: Vec<PathIndex> = vec![PathIndex::default(); paths.len()];
+        Machine::from_parts(&parts, max_event_depth, read_mode)
+    }
+
+    fn from_parts(rules: &Rules, max_event_depth: usize, read_mode: ReadMode) -> Machine {
+        let mut index: Vec<PathIndex> = vec![PathIndex::default(); rules.paths.len()];
         let mut always = Vec::new();
-        for (b_id, mb) in branches.iter_mut().enumerate() {
-            let keys = key_fields(&mb.branch);
+        let mut branches = Vec::with_capacity(rules.branches.len());
+        for (b_id, (rule, fields)) in rules.branches.iter().enumerate() {
+            let keys = key_fields(fields);
             let mut required = 0u64;
             for &fi in &keys {
                 required |= 1 << fi;
-                let field = &mb.branch.fields[fi];
+                let field = &fields[fi];
                 for m in &field.matchers {
                     index[field.path].insert(m, Slot { branch: b_id as u32, field: fi as u32 });
                 }
             }
-            mb.required = required;
-            mb.mask_decides = keys.len() == mb.branch.fields.len() && mb.branch.fields.iter().all(|f| !f.absent_ok);
+            let mask_decides = keys.len() == fields.len() && fields.iter().all(|f| !f.absent_ok);
             if required == 0 {
                 always.push(b_id as u32);
             }
+            branches.push(MBranch { rule: *rule, fields: fields.clone(), required, mask_decides });
         }
-        let trie = PathTrie::new(paths.iter().map(|p| &**p));
-        ids.shrink_to_fit();
-        branches.shrink_to_fit();
+        let trie = PathTrie::new(rules.paths.iter().map(|p| &**p));
         always.shrink_to_fit();
-        Machine { inner: Arc::new(Core { ids, branches, paths, trie, index, always, max_event_depth, read_mode }) }
+        let core = Core {
+            ids: rules.ids.clone(),
+            branches,
+            paths: rules.paths.clone(),
+            trie,
+            index,
+            always,
+            max_event_depth,
+            read_mode,
+        };
+        Machine { inner: Arc::new(core) }
     }
 
     /// A scratch space for [`matches`](Self::matches) on this thread. Reuse it: after the first few
@@ -377,8 +419,8 @@ impl Machine {
             }
             // When no leaf of the branch's paths came from inside an array, array consistency cannot
             // reject anything, and a full mask over all-indexed fields is a proof.
-            let flat = || mb.branch.fields.iter().all(|f| !by_path.trailed[f.path]);
-            if (mb.mask_decides && flat()) || eval::branch_matches(&mb.branch, event, leaves, by_path, eval) {
+            let flat = || mb.fields.iter().all(|f| !by_path.trailed[f.path]);
+            if (mb.mask_decides && flat()) || eval::branch_matches(&mb.fields, event, leaves, by_path, eval) {
                 hits.push(mb.rule);
                 if first_only {
                     break;
@@ -417,7 +459,7 @@ impl Machine {
         for mb in &core.branches {
             let (_, compiled) = &mut out[mb.rule as usize];
             let map = &mut local[mb.rule as usize];
-            let mut branch = mb.branch.clone();
+            let mut branch = Branch { fields: mb.fields.to_vec() };
             for field in &mut branch.fields {
                 let next = compiled.paths.len();
                 let id = *map.entry(field.path).or_insert(next);

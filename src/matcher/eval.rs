@@ -1,7 +1,7 @@
 //! Evaluating compiled branches against an event's leaf occurrences.
 
 use crate::compile::fold::{ends_with_folded, eq_folded, starts_with_folded};
-use crate::compile::ir::{AnythingBut, Branch, Matcher};
+use crate::compile::ir::{AnythingBut, Field, Matcher};
 use crate::event::reader::{consistent, Leaves, Step, Value};
 
 /// Does one leaf value satisfy one matcher?
@@ -94,19 +94,19 @@ impl ByPath {
 /// come from different elements of one array; a field with `exists: false` may instead be satisfied
 /// by having no leaf consistent with the chosen ones.
 pub(crate) fn branch_matches(
-    branch: &Branch,
+    fields: &[Field],
     event: &str,
     leaves: &Leaves,
     by_path: &ByPath,
     scratch: &mut Scratch,
 ) -> bool {
-    let n = branch.fields.len();
+    let n = fields.len();
     scratch.candidates.resize_with(n.max(scratch.candidates.len()), Vec::new);
-    let any_absent = branch.fields.iter().any(|f| f.absent_ok);
+    let any_absent = fields.iter().any(|f| f.absent_ok);
     // Without absence fields, a field with a matching leaf outside every array is settled: that
     // leaf fits any choice for the other fields. Only the unsettled fields need a search.
     let mut unsettled = 0;
-    for (i, field) in branch.fields.iter().enumerate() {
+    for (i, field) in fields.iter().enumerate() {
         let list = &mut scratch.candidates[i];
         list.clear();
         let mut settled = false;
@@ -137,14 +137,14 @@ pub(crate) fn branch_matches(
     scratch.order.sort_by_key(|&i| cands[i].len());
     scratch.chosen.clear();
     let ctx =
-        Search { branch, leaves, by_path, candidates: &scratch.candidates[..n], order: &scratch.order, any_absent };
+        Search { fields, leaves, by_path, candidates: &scratch.candidates[..n], order: &scratch.order, any_absent };
     ctx.search(0, &mut scratch.chosen, &mut scratch.tried)
 }
 
 const ABSENT: u32 = u32::MAX;
 
 struct Search<'s> {
-    branch: &'s Branch,
+    fields: &'s [Field],
     leaves: &'s Leaves,
     by_path: &'s ByPath,
     candidates: &'s [Vec<u32>],
@@ -168,7 +168,7 @@ impl Search<'_> {
         if depth == self.order.len() {
             // Every absent-chosen field: no leaf at its path may be consistent with the chosen leaves.
             return self.order.iter().zip(chosen.iter()).all(|(&fi, &c)| {
-                c != ABSENT || self.by_path.at(self.branch.fields[fi].path).iter().all(|&li| !self.fits(li, chosen))
+                c != ABSENT || self.by_path.at(self.fields[fi].path).iter().all(|&li| !self.fits(li, chosen))
             });
         }
         let field = self.order[depth];
@@ -206,7 +206,7 @@ impl Search<'_> {
                 return true;
             }
         }
-        if self.branch.fields[field].absent_ok {
+        if self.fields[field].absent_ok {
             chosen.push(ABSENT);
             let ok = self.search(depth + 1, chosen, tried);
             chosen.pop();

@@ -212,7 +212,7 @@ impl Pattern {
     fn evaluate(&self, event: &str, scratch: &mut PatternScratch) -> bool {
         let PatternScratch { leaves, by_path, eval } = scratch;
         by_path.build(leaves, self.inner.compiled.paths.len());
-        self.inner.compiled.branches.iter().any(|b| branch_matches(b, event, leaves, by_path, eval))
+        self.inner.compiled.branches.iter().any(|b| branch_matches(&b.fields, event, leaves, by_path, eval))
     }
 
     /// The pattern text it was compiled from.

@@ -22,53 +22,70 @@ pub(crate) struct Slot {
 }
 
 /// The slots under one key of a hash index: almost always one (a value that one rule names), kept
-/// inline, which saves an allocation per rule and a cache miss per hit on large rule sets.
-#[derive(Clone, Debug)]
+/// inline, which saves an allocation per rule and a cache miss per hit on large rule sets; several
+/// sit in the map's side table. Twelve bytes, so that an entry of a string-keyed map is 32: on
+/// 100,000 exact rules the map is most of what the machine holds per rule (issue 11's scale case).
+#[derive(Clone, Copy, Debug)]
 enum Slots {
     One(Slot),
-    Many(Vec<Slot>),
+    Many(u32),
 }
 
-impl Slots {
-    fn push(&mut self, slot: Slot) {
-        match self {
-            Slots::One(first) => *self = Slots::Many(vec![*first, slot]),
-            Slots::Many(v) => v.push(slot),
-        }
+/// A hash index: slots by key.
+#[derive(Clone, Debug)]
+struct SlotMap<K> {
+    map: FxHashMap<K, Slots>,
+    many: Vec<Vec<Slot>>,
+}
+
+impl<K> Default for SlotMap<K> {
+    fn default() -> Self {
+        SlotMap { map: FxHashMap::default(), many: Vec::new() }
     }
 }
 
-impl std::ops::Deref for Slots {
-    type Target = [Slot];
-
-    fn deref(&self) -> &[Slot] {
-        match self {
-            Slots::One(slot) => std::slice::from_ref(slot),
-            Slots::Many(v) => v,
+impl<K: std::hash::Hash + Eq> SlotMap<K> {
+    /// Adds `slot` under `key`.
+    fn add(&mut self, key: K, slot: Slot) {
+        match self.map.entry(key) {
+            std::collections::hash_map::Entry::Occupied(mut e) => match *e.get() {
+                Slots::One(first) => {
+                    e.insert(Slots::Many(self.many.len() as u32));
+                    self.many.push(vec![first, slot]);
+                }
+                Slots::Many(i) => self.many[i as usize].push(slot),
+            },
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(Slots::One(slot));
+            }
         }
     }
-}
 
-/// Adds `slot` under `key`.
-fn add<K: std::hash::Hash + Eq>(map: &mut FxHashMap<K, Slots>, key: K, slot: Slot) {
-    match map.entry(key) {
-        std::collections::hash_map::Entry::Occupied(mut e) => e.get_mut().push(slot),
-        std::collections::hash_map::Entry::Vacant(e) => {
-            e.insert(Slots::One(slot));
+    /// The slots under `key` (none if absent).
+    fn get<Q>(&self, key: &Q) -> &[Slot]
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
+        if self.map.is_empty() {
+            return &[];
+        }
+        match self.map.get(key) {
+            None => &[],
+            Some(Slots::One(slot)) => std::slice::from_ref(slot),
+            Some(Slots::Many(i)) => &self.many[*i as usize],
         }
     }
+
+    fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
 }
-
-/// Slots by key. A key shares the matcher's string (`Arc`): a rule's value is stored once.
-type SlotMap = FxHashMap<Arc<str>, Slots>;
-
-/// Slots by number text.
-type TextMap = FxHashMap<Box<str>, Slots>;
 
 /// Maps of fixed-length keys: one map per distinct key length.
 #[derive(Clone, Debug, Default)]
 struct ByLength {
-    maps: Vec<(usize, SlotMap)>,
+    maps: Vec<(usize, SlotMap<Arc<str>>)>,
 }
 
 impl ByLength {
@@ -77,12 +94,12 @@ impl ByLength {
         let i = match self.maps.iter().position(|(l, _)| *l == len) {
             Some(i) => i,
             None => {
-                self.maps.push((len, FxHashMap::default()));
+                self.maps.push((len, SlotMap::default()));
                 self.maps.sort_by_key(|(l, _)| *l);
                 self.maps.iter().position(|(l, _)| *l == len).expect("just inserted")
             }
         };
-        add(&mut self.maps[i].1, key.clone(), slot);
+        self.maps[i].1.add(key.clone(), slot);
     }
 
     /// Slots whose key is a prefix (`prefix = true`) or suffix of `s`.
@@ -92,8 +109,8 @@ impl ByLength {
                 break;
             }
             let key = if prefix { s.get(..*len) } else { s.get(s.len() - len..) };
-            if let Some(slots) = key.and_then(|k| map.get(k)) {
-                slots.iter().copied().for_each(&mut *f);
+            if let Some(k) = key {
+                map.get(k).iter().copied().for_each(&mut *f);
             }
         }
     }
@@ -115,9 +132,9 @@ fn key(v: f64) -> u64 {
 /// Everything that can satisfy a field at one path.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct PathIndex {
-    strings: SlotMap,
-    number_texts: TextMap,
-    number_values: FxHashMap<u64, Slots>,
+    strings: SlotMap<Arc<str>>,
+    number_texts: SlotMap<Box<str>>,
+    number_values: SlotMap<u64>,
     trues: Vec<Slot>,
     falses: Vec<Slot>,
     nulls: Vec<Slot>,
@@ -126,7 +143,7 @@ pub(crate) struct PathIndex {
     suffixes: ByLength,
     folded_prefixes: ByLength,
     folded_suffixes: ByLength,
-    folded: SlotMap,
+    folded: SlotMap<Arc<str>>,
     ranges: Vec<(Range, Slot)>,
     cidrs: Vec<(Cidr, Slot)>,
     wildcards: Vec<(Wildcard, Slot)>,
@@ -136,11 +153,11 @@ pub(crate) struct PathIndex {
 impl PathIndex {
     pub fn insert(&mut self, m: &Matcher, slot: Slot) {
         match m {
-            Matcher::String(s) => add(&mut self.strings, s.clone(), slot),
+            Matcher::String(s) => self.strings.add(s.clone(), slot),
             Matcher::Number(n) => {
-                add(&mut self.number_texts, n.text().into(), slot);
+                self.number_texts.add(n.text().into(), slot);
                 if let Some(v) = n.value {
-                    add(&mut self.number_values, key(v), slot);
+                    self.number_values.add(key(v), slot);
                 }
             }
             Matcher::Bool(true) => self.trues.push(slot),
@@ -151,7 +168,7 @@ impl PathIndex {
             Matcher::Suffix(p) => self.suffixes.insert(p, slot),
             Matcher::PrefixIgnoreCase(p) => self.folded_prefixes.insert(p, slot),
             Matcher::SuffixIgnoreCase(p) => self.folded_suffixes.insert(p, slot),
-            Matcher::EqualsIgnoreCase(p) => add(&mut self.folded, p.clone(), slot),
+            Matcher::EqualsIgnoreCase(p) => self.folded.add(p.clone(), slot),
             Matcher::Numeric(r) => self.ranges.push((*r, slot)),
             Matcher::Cidr(c) => self.cidrs.push((**c, slot)),
             Matcher::Wildcard(w) => self.wildcards.push((w.clone(), slot)),
@@ -171,15 +188,9 @@ impl PathIndex {
             Value::Bool(true) => self.trues.iter().copied().for_each(&mut *f),
             Value::Bool(false) => self.falses.iter().copied().for_each(&mut *f),
             Value::Number(text, x) => {
-                if let Some(slots) = (!self.number_texts.is_empty()).then(|| self.number_texts.get(*text)).flatten() {
-                    slots.iter().copied().for_each(&mut *f);
-                }
+                self.number_texts.get(*text).iter().copied().for_each(&mut *f);
                 if x.is_finite() {
-                    if let Some(slots) =
-                        (!self.number_values.is_empty()).then(|| self.number_values.get(&key(*x))).flatten()
-                    {
-                        slots.iter().copied().for_each(&mut *f);
-                    }
+                    self.number_values.get(&key(*x)).iter().copied().for_each(&mut *f);
                     for (r, slot) in &self.ranges {
                         if r.contains(*x) {
                             f(*slot);
@@ -188,9 +199,7 @@ impl PathIndex {
                 }
             }
             Value::String(s) => {
-                if let Some(slots) = (!self.strings.is_empty()).then(|| self.strings.get(*s)).flatten() {
-                    slots.iter().copied().for_each(&mut *f);
-                }
+                self.strings.get(*s).iter().copied().for_each(&mut *f);
                 self.prefixes.each(s, true, f);
                 self.suffixes.each(s, false, f);
                 if self.needs_folding() {
@@ -202,9 +211,7 @@ impl PathIndex {
                     } else {
                         fold_buf.extend(s.chars().map(fold_char));
                     }
-                    if let Some(slots) = self.folded.get(fold_buf.as_str()) {
-                        slots.iter().copied().for_each(&mut *f);
-                    }
+                    self.folded.get(fold_buf.as_str()).iter().copied().for_each(&mut *f);
                     self.folded_prefixes.each(fold_buf, true, f);
                     self.folded_suffixes.each(fold_buf, false, f);
                 }

@@ -259,6 +259,12 @@ struct MBranch {
 /// Bit 63 of a branch's mask marks it as touched this event.
 const TOUCHED: u64 = 1 << 63;
 
+/// In a slot's `field`: the slot alone decides its branch (one field, answered exactly by the
+/// index; with one field, array consistency cannot reject), and the low bits are the rule. A hit
+/// then costs no branch mask, no branch record and no field list: on 100,000 exact rules those were
+/// three cache misses per matching event (issue 11's scale case).
+const DIRECT: u32 = 1 << 31;
+
 /// Many rules, compiled together. Immutable, `Send + Sync`, cheap to clone (an `Arc`).
 #[derive(Clone)]
 pub struct Machine {
@@ -299,20 +305,23 @@ impl Machine {
         let mut branches = Vec::with_capacity(rules.branches.len());
         for (b_id, (rule, fields)) in rules.branches.iter().enumerate() {
             let keys = key_fields(fields);
+            let mask_decides = keys.len() == fields.len() && fields.iter().all(|f| !f.absent_ok);
+            let direct = mask_decides && fields.len() == 1 && *rule < DIRECT;
             let mut required = 0u64;
             for &fi in &keys {
                 required |= 1 << fi;
                 let field = &fields[fi];
+                let slot = Slot { branch: b_id as u32, field: if direct { DIRECT | *rule } else { fi as u32 } };
                 for m in &field.matchers {
-                    index[field.path].insert(m, Slot { branch: b_id as u32, field: fi as u32 });
+                    index[field.path].insert(m, slot);
                 }
             }
-            let mask_decides = keys.len() == fields.len() && fields.iter().all(|f| !f.absent_ok);
             if required == 0 {
                 always.push(b_id as u32);
             }
             branches.push(MBranch { rule: *rule, fields: fields.clone(), required, mask_decides });
         }
+        index.iter_mut().for_each(PathIndex::finish);
         let trie = PathTrie::new(rules.paths.iter().map(|p| &**p));
         always.shrink_to_fit();
         let core = Core {
@@ -391,6 +400,10 @@ impl Machine {
         for leaf in &leaves.leaves {
             let v = leaves.value(leaf, event);
             core.index[leaf.path as usize].each(&v, fold_buf, &mut |slot: Slot| {
+                if slot.field & DIRECT != 0 {
+                    hits.push(slot.field & !DIRECT);
+                    return;
+                }
                 let mask = &mut masks[slot.branch as usize];
                 if *mask & TOUCHED == 0 {
                     *mask = TOUCHED;
@@ -408,7 +421,9 @@ impl Machine {
             let mb = &core.branches[b as usize];
             masks[b as usize] & mb.required == mb.required && mb.required != 0
         });
-        for b in candidates.chain(core.always.iter().copied()) {
+        // A direct hit already answers "any match?".
+        let done = first_only && !hits.is_empty();
+        for b in candidates.chain(core.always.iter().copied()).take_while(|_| !done) {
             let mb = &core.branches[b as usize];
             if hits.contains(&mb.rule) {
                 continue;
@@ -430,7 +445,9 @@ impl Machine {
         for &b in touched.iter() {
             masks[b as usize] = 0;
         }
+        // Direct hits come once per satisfying value: a rule may be there twice.
         hits.sort_unstable();
+        hits.dedup();
     }
 
     /// Number of distinct rule ids.

@@ -49,6 +49,8 @@ pub(crate) struct ViewScratch {
     text: String,
     /// Decoded base64.
     bytes: Vec<u8>,
+    /// The ranges (key to end of value) of a record's top-level members.
+    members: Vec<Range<usize>>,
 }
 
 /// Builds the view of `record` for `source`. Returns the payload kind and whether the view is in
@@ -199,10 +201,14 @@ fn kinesis(
     let mut s = Scanner::new(record, 0, ErrorKind::InvalidRecord);
     s.start();
     let mut found: Option<MemberRef> = None;
+    // The top-level members are scanned once: their ranges are kept for building the view.
+    let members = &mut scratch.members;
+    members.clear();
     s.members(|m| {
         if m.is(record, "kinesis") && record.as_bytes()[m.value.start] == b'{' {
             found = Some(m.clone());
         }
+        members.push(m.key.start..m.value.end);
         true
     })?;
     let Some(inner) = found else {
@@ -217,14 +223,11 @@ fn kinesis(
     view.clear();
     view.push('{');
     let mut first = true;
-    let mut s = Scanner::new(record, 0, ErrorKind::InvalidRecord);
-    s.start();
-    s.members(|m| {
-        if m.key != inner.key {
-            push_member(view, &mut first, &record[m.key.start..m.value.end]);
+    for member in &scratch.members {
+        if member.start != inner.key.start {
+            push_member(view, &mut first, &record[member.clone()]);
         }
-        true
-    })?;
+    }
     let mut encoded: Option<MemberRef> = None;
     let mut s = Scanner::new(record, inner.value.start, ErrorKind::InvalidRecord);
     s.members(|m| {

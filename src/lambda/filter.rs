@@ -386,16 +386,54 @@ impl Filter {
         self.decide(record, scratch, false)
     }
 
+    /// [`evaluate`](Self::evaluate) for a record whose data property is base64 — Kinesis `data`,
+    /// Kafka `value`, MQ `data` — when the caller already holds the decoded bytes (a consumer that
+    /// read them from the service and has just encoded them into the record): `data` is used in
+    /// place of decoding the record's base64 again. It must be exactly what that base64 decodes
+    /// to; the verdict is then [`evaluate`](Self::evaluate)'s. `data` is not used for the other
+    /// sources, nor when the record has no data property (or a `null` one).
+    ///
+    /// ```
+    /// use eventsift::lambda::{Filter, Payload, Scratch};
+    /// use eventsift::Source;
+    ///
+    /// let filter = Filter::new(r#"{"Filters": [{"Pattern": "{\"data\": {\"temp\": [{\"numeric\": [\">\", 20]}]}}"}]}"#, Source::Kinesis)?;
+    /// let record = r#"{"kinesis": {"partitionKey": "p", "data": "eyJ0ZW1wIjogMjF9"}, "eventSource": "aws:kinesis"}"#;
+    /// let mut scratch = Scratch::default();
+    /// let verdict = filter.evaluate_decoded(record, br#"{"temp": 21}"#, &mut scratch)?;
+    /// assert!(verdict.keep);
+    /// assert_eq!(verdict.payload, Payload::Json);
+    /// assert_eq!(verdict, filter.evaluate(record, &mut scratch)?);
+    /// # Ok::<(), eventsift::Error>(())
+    /// ```
+    pub fn evaluate_decoded(&self, record: &str, data: &[u8], scratch: &mut Scratch) -> Result<Verdict, Error> {
+        self.decide_with(record, Some(data), scratch, false)
+    }
+
     pub(crate) fn decide(&self, record: &str, scratch: &mut Scratch, first: bool) -> Result<Verdict, Error> {
+        self.decide_with(record, None, scratch, first)
+    }
+
+    /// The decision on `record`, its base64 data property given decoded in `data` (see
+    /// [`evaluate_decoded`](Self::evaluate_decoded)). `first`: stop at the first matching filter
+    /// (the verdict's `filters` is then 0).
+    pub(crate) fn decide_with(
+        &self,
+        record: &str,
+        data: Option<&[u8]>,
+        scratch: &mut Scratch,
+        first: bool,
+    ) -> Result<Verdict, Error> {
         let inner = &*self.inner;
-        let (payload, own) = view::build(inner.source, record, inner.decode, inner.max_event_depth, &mut scratch.view)
-            .map_err(|e| {
-                if e.kind() == ErrorKind::InvalidRecord {
-                    e
-                } else {
-                    Error::new(ErrorKind::InvalidRecord, e.span(), e.reason(), record)
-                }
-            })?;
+        let (payload, own) =
+            view::build_with(inner.source, record, data, inner.decode, inner.max_event_depth, &mut scratch.view)
+                .map_err(|e| {
+                    if e.kind() == ErrorKind::InvalidRecord {
+                        e
+                    } else {
+                        Error::new(ErrorKind::InvalidRecord, e.span(), e.reason(), record)
+                    }
+                })?;
         if inner.criteria.is_empty() {
             if !own {
                 // Still check that the record is an object.
@@ -622,6 +660,95 @@ mod tests {
         let f = Filter::new("{}", Source::Sqs).unwrap();
         assert!(f.matches(r#"{"body": "x"}"#).unwrap());
         assert_eq!(f.matches("[1]").unwrap_err().kind(), ErrorKind::InvalidRecord);
+    }
+
+    /// `evaluate_decoded` with the bytes the record's base64 stands for decides exactly as
+    /// `evaluate` (and `decide_with` with `first` as `matches`): JSON, plain, blank, non-UTF-8
+    /// and empty payloads; Kinesis records nested (as Lambda delivers them) and flat; Kafka `value`
+    /// and MQ `data`; data conditions, metadata-only criteria, both mismatch policies.
+    #[test]
+    fn evaluate_decoded_decides_as_evaluate() {
+        use crate::lambda::view::encode_base64;
+        let payloads: [&[u8]; 9] = [
+            br#"{"order": {"type": "buy"}, "qty": 45, "device": "sensor-7"}"#,
+            br#"{"order": {"type": "sell"}, "qty": 5, "device": "sensor-12"}"#,
+            br#"{"device": "sensor-1\u0041", "note": "caf\u00e9 \"q\""}"#,
+            b"plain text 9",
+            b"  \n",
+            b"42",
+            b"",
+            &[0xff, 0xfe, 0x00],
+            "caf\u{e9} {not json".as_bytes(),
+        ];
+        let kinesis_sets: [&[&str]; 3] = [
+            &[
+                r#"{"data": {"order": {"type": ["buy"]}, "qty": [{"numeric": [">", 40]}]}}"#,
+                r#"{"data": {"device": [{"prefix": "sensor-1"}]}}"#,
+                r#"{"partitionKey": ["hot"]}"#,
+            ],
+            &[r#"{"partitionKey": [{"prefix": "p"}]}"#],
+            &[r#"{"data": {"note": [{"exists": false}]}, "partitionKey": ["pk"]}"#],
+        ];
+        let check = |filter: &Filter, record: &str, data: &[u8]| {
+            let mut scratch = Scratch::default();
+            let plain = filter.evaluate(record, &mut scratch).unwrap();
+            let decoded = filter.evaluate_decoded(record, data, &mut scratch).unwrap();
+            assert_eq!(decoded, plain, "{record} {:?}", String::from_utf8_lossy(data));
+            let first = filter.decide_with(record, Some(data), &mut scratch, true).unwrap();
+            assert_eq!((first.keep, first.payload), (filter.matches(record).unwrap(), plain.payload), "{record}");
+            plain
+        };
+        for set in kinesis_sets {
+            for policy in [Mismatch::Drop, Mismatch::IgnoreDataConditions] {
+                let filter = Filter::builder(Source::Kinesis).mismatch(policy).build(&criteria(set)).unwrap();
+                for data in payloads {
+                    let b64 = encode_base64(data);
+                    let nested = format!(
+                        r#"{{"kinesis":{{"kinesisSchemaVersion":"1.0","partitionKey":"pk","sequenceNumber":"1","data":"{b64}","approximateArrivalTimestamp":1.5}},"eventSource":"aws:kinesis","eventID":"shardId-1:1"}}"#
+                    );
+                    let flat = format!(r#"{{"partitionKey": "pk", "data": "{b64}", "eventID": "x"}}"#);
+                    check(&filter, &nested, data);
+                    check(&filter, &flat, data);
+                }
+            }
+        }
+        for (source, key) in [(Source::Kafka, "value"), (Source::Mq, "data")] {
+            let pattern = format!(r#"{{"{key}": {{"order": {{"type": ["buy"]}}}}}}"#);
+            let filter = Filter::new(&criteria(&[&pattern]), source).unwrap();
+            for data in payloads {
+                check(&filter, &format!(r#"{{"topic": "t", "{key}": "{}"}}"#, encode_base64(data)), data);
+            }
+        }
+        // The kinds, spelled out: JSON is matched, plain text and bytes that are not UTF-8 are not.
+        let mut scratch = Scratch::default();
+        let filter = Filter::new(&criteria(&kinesis_sets[0][..2]), Source::Kinesis).unwrap();
+        let record = |data: &[u8]| format!(r#"{{"kinesis":{{"partitionKey":"pk","data":"{}"}}}}"#, encode_base64(data));
+        let v = filter.evaluate_decoded(&record(payloads[0]), payloads[0], &mut scratch).unwrap();
+        assert_eq!((v.keep, v.payload, v.filters), (true, Payload::Json, 0b01));
+        let v = filter.evaluate_decoded(&record(payloads[2]), payloads[2], &mut scratch).unwrap();
+        assert_eq!((v.keep, v.payload, v.filters), (true, Payload::Json, 0b10), "sensor-1A, unescaped");
+        let v = filter.evaluate_decoded(&record(b"plain text 9"), b"plain text 9", &mut scratch).unwrap();
+        assert_eq!((v.keep, v.payload), (false, Payload::Plain));
+        let v = filter.evaluate_decoded(&record(&[0xff, 0xfe]), &[0xff, 0xfe], &mut scratch).unwrap();
+        assert_eq!((v.keep, v.payload), (false, Payload::Undecodable));
+        // A null data property (or none) is seen as it is: the bytes are not used.
+        let v = filter.evaluate_decoded(r#"{"kinesis":{"data":null}}"#, payloads[0], &mut scratch).unwrap();
+        assert_eq!((v.keep, v.payload), (false, Payload::AsIs));
+        let v = filter.evaluate_decoded(r#"{"kinesis":{"partitionKey":"hot"}}"#, payloads[0], &mut scratch).unwrap();
+        assert_eq!((v.keep, v.payload), (false, Payload::AsIs));
+        // The bytes are what is decided on (the caller vouches that they are the base64's).
+        let v = filter.evaluate_decoded(&record(b"plain text 9"), payloads[0], &mut scratch).unwrap();
+        assert_eq!((v.keep, v.payload), (true, Payload::Json));
+        // Sources without a base64 data property do not use them.
+        let ddb = Filter::new(&criteria(&[r#"{"eventName": ["INSERT"]}"#]), Source::DynamoDb).unwrap();
+        let sqs = Filter::new(&criteria(&[r#"{"body": {"a": [1]}}"#]), Source::Sqs).unwrap();
+        for (filter, record) in [(&ddb, r#"{"eventName": "INSERT"}"#), (&sqs, r#"{"body": "{\"a\": 1}"}"#)] {
+            let v = check(filter, record, b"{\"a\": 2, \"eventName\": \"REMOVE\"}");
+            assert!(v.keep, "{record}");
+        }
+        // Malformed records are errors either way.
+        let e = filter.evaluate_decoded(r#"{"kinesis": {"data": "eyJ9"#, b"{}", &mut scratch).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidRecord);
     }
 
     #[test]

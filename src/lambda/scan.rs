@@ -35,7 +35,9 @@ impl MemberRef {
     pub fn is(&self, text: &str, name: &str) -> bool {
         let token = &text[self.key.clone()];
         let inner = &token[1..token.len() - 1];
-        inner == name || (inner.contains('\\') && self.key(text) == name)
+        // Every escape is longer than the text it stands for: a key with escapes that unescapes to
+        // `name` is longer than `name`.
+        inner == name || (inner.len() > name.len() && inner.contains('\\') && self.key(text) == name)
     }
 }
 

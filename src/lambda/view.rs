@@ -49,6 +49,8 @@ pub(crate) struct ViewScratch {
     text: String,
     /// Decoded base64.
     bytes: Vec<u8>,
+    /// The ranges (key to end of value) of a record's top-level members.
+    members: Vec<Range<usize>>,
 }
 
 /// Builds the view of `record` for `source`. Returns the payload kind and whether the view is in
@@ -61,12 +63,26 @@ pub(crate) fn build(
     max_depth: usize,
     scratch: &mut ViewScratch,
 ) -> Result<(Payload, bool), Error> {
+    build_with(source, record, None, decode, max_depth, scratch)
+}
+
+/// [`build`] with the base64 data property (Kinesis `data`, Kafka `value`, MQ `data`) already
+/// decoded by the caller: `data` is used in place of decoding the record's base64 token, which it
+/// must be the decoding of. Unused for other sources, and when the record has no such string.
+pub(crate) fn build_with(
+    source: Source,
+    record: &str,
+    data: Option<&[u8]>,
+    decode: bool,
+    max_depth: usize,
+    scratch: &mut ViewScratch,
+) -> Result<(Payload, bool), Error> {
     match source {
         Source::DynamoDb | Source::Raw => Ok((Payload::AsIs, false)),
-        Source::Sqs if decode => splice(record, "body", Encoding::JsonString, max_depth, scratch),
-        Source::Kafka if decode => splice(record, "value", Encoding::Base64, max_depth, scratch),
-        Source::Mq if decode => splice(record, "data", Encoding::Base64, max_depth, scratch),
-        Source::Kinesis => kinesis(record, decode, max_depth, scratch),
+        Source::Sqs if decode => splice(record, "body", Encoding::JsonString, None, max_depth, scratch),
+        Source::Kafka if decode => splice(record, "value", Encoding::Base64, data, max_depth, scratch),
+        Source::Mq if decode => splice(record, "data", Encoding::Base64, data, max_depth, scratch),
+        Source::Kinesis => kinesis(record, data, decode, max_depth, scratch),
         _ => Ok((Payload::AsIs, false)),
     }
 }
@@ -83,11 +99,13 @@ fn record_error(record: &str, at: usize, reason: impl Into<String>) -> Error {
     Scanner::new(record, 0, ErrorKind::InvalidRecord).error(at, reason)
 }
 
-/// Replaces the top-level member `key` of `record` by its decoded payload.
+/// Replaces the top-level member `key` of `record` by its decoded payload (`data`: already
+/// decoded, see [`build_with`]).
 fn splice(
     record: &str,
     key: &str,
     encoding: Encoding,
+    data: Option<&[u8]>,
     max_depth: usize,
     scratch: &mut ViewScratch,
 ) -> Result<(Payload, bool), Error> {
@@ -103,7 +121,7 @@ fn splice(
     let Some(range) = found else { return Ok((Payload::AsIs, false)) };
     scratch.view.clear();
     scratch.view.push_str(&record[..range.start]);
-    let payload = decode_into(record, range.clone(), encoding, max_depth, scratch)?;
+    let payload = decode_into(record, range.clone(), encoding, data, max_depth, scratch)?;
     if payload != Payload::Json && payload != Payload::Plain {
         return Ok((payload, false));
     }
@@ -117,11 +135,13 @@ fn splice(
 
 /// Decodes the payload token at `range` of `record` and appends its view form to `scratch.view`
 /// (the JSON text, or the plain text as a string token). Appends nothing for `AsIs` and
-/// `Undecodable`.
+/// `Undecodable`. `data`: the base64 token's bytes, already decoded by the caller (the token is
+/// then neither unescaped nor decoded).
 fn decode_into(
     record: &str,
     range: Range<usize>,
     encoding: Encoding,
+    data: Option<&[u8]>,
     max_depth: usize,
     scratch: &mut ViewScratch,
 ) -> Result<Payload, Error> {
@@ -130,20 +150,27 @@ fn decode_into(
         // `null` (a tombstone) or another non-string value: seen as it is.
         return Ok(Payload::AsIs);
     }
-    scratch.text.clear();
-    if crate::lex::unescape_into(token, &mut scratch.text).is_none() {
-        return Err(record_error(record, range.start, "invalid JSON string"));
-    }
-    let text: &str = match encoding {
-        Encoding::JsonString => &scratch.text,
-        Encoding::Base64 => {
-            scratch.bytes.clear();
-            if !decode_base64(scratch.text.as_bytes(), &mut scratch.bytes) {
-                return Ok(Payload::Undecodable);
-            }
-            match std::str::from_utf8(&scratch.bytes) {
-                Ok(t) => t,
-                Err(_) => return Ok(Payload::Undecodable),
+    let text: &str = if let (Encoding::Base64, Some(bytes)) = (encoding, data) {
+        match std::str::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(_) => return Ok(Payload::Undecodable),
+        }
+    } else {
+        scratch.text.clear();
+        if crate::lex::unescape_into(token, &mut scratch.text).is_none() {
+            return Err(record_error(record, range.start, "invalid JSON string"));
+        }
+        match encoding {
+            Encoding::JsonString => &scratch.text,
+            Encoding::Base64 => {
+                scratch.bytes.clear();
+                if !decode_base64(scratch.text.as_bytes(), &mut scratch.bytes) {
+                    return Ok(Payload::Undecodable);
+                }
+                match std::str::from_utf8(&scratch.bytes) {
+                    Ok(t) => t,
+                    Err(_) => return Ok(Payload::Undecodable),
+                }
             }
         }
     };
@@ -164,20 +191,30 @@ fn is_json(text: &str, max_depth: usize) -> bool {
 
 /// The Kinesis view: the envelope fields and the fields of `kinesis` side by side at the top level,
 /// `data` decoded when `decode`. A record without a `kinesis` object is taken as already flat.
-fn kinesis(record: &str, decode: bool, max_depth: usize, scratch: &mut ViewScratch) -> Result<(Payload, bool), Error> {
+fn kinesis(
+    record: &str,
+    data: Option<&[u8]>,
+    decode: bool,
+    max_depth: usize,
+    scratch: &mut ViewScratch,
+) -> Result<(Payload, bool), Error> {
     let mut s = Scanner::new(record, 0, ErrorKind::InvalidRecord);
     s.start();
     let mut found: Option<MemberRef> = None;
+    // The top-level members are scanned once: their ranges are kept for building the view.
+    let members = &mut scratch.members;
+    members.clear();
     s.members(|m| {
         if m.is(record, "kinesis") && record.as_bytes()[m.value.start] == b'{' {
             found = Some(m.clone());
         }
+        members.push(m.key.start..m.value.end);
         true
     })?;
     let Some(inner) = found else {
         // Already flat (or not a Lambda record): decode a top-level `data`.
         return if decode {
-            splice(record, "data", Encoding::Base64, max_depth, scratch)
+            splice(record, "data", Encoding::Base64, data, max_depth, scratch)
         } else {
             Ok((Payload::AsIs, false))
         };
@@ -186,32 +223,29 @@ fn kinesis(record: &str, decode: bool, max_depth: usize, scratch: &mut ViewScrat
     view.clear();
     view.push('{');
     let mut first = true;
-    let mut s = Scanner::new(record, 0, ErrorKind::InvalidRecord);
-    s.start();
-    s.members(|m| {
-        if m.key != inner.key {
-            push_member(view, &mut first, &record[m.key.start..m.value.end]);
+    for member in &scratch.members {
+        if member.start != inner.key.start {
+            push_member(view, &mut first, &record[member.clone()]);
         }
-        true
-    })?;
-    let mut data: Option<MemberRef> = None;
+    }
+    let mut encoded: Option<MemberRef> = None;
     let mut s = Scanner::new(record, inner.value.start, ErrorKind::InvalidRecord);
     s.members(|m| {
         if decode && m.is(record, "data") {
-            data = Some(m.clone());
+            encoded = Some(m.clone());
             return true;
         }
         push_member(view, &mut first, &record[m.key.start..m.value.end]);
         true
     })?;
     let mut payload = Payload::AsIs;
-    if let Some(d) = data {
+    if let Some(d) = encoded {
         if !first {
             scratch.view.push(',');
         }
         scratch.view.push_str(&record[d.key.start..d.value.start]);
         let mark = scratch.view.len();
-        payload = decode_into(record, d.value.clone(), Encoding::Base64, max_depth, scratch)?;
+        payload = decode_into(record, d.value.clone(), Encoding::Base64, data, max_depth, scratch)?;
         if scratch.view.len() == mark {
             // Not decoded: keep the original token.
             scratch.view.push_str(&record[d.value.clone()]);

@@ -264,8 +264,9 @@ impl Reader {
         let verdict = match &self.settings.filter {
             None => Ok(true),
             // The first matching filter decides (`Filter::matches`); the payload kind is kept
-            // for the report of a dropped record.
-            Some(f) => match f.decide(&r.json, scratch, true) {
+            // for the report of a dropped record. Kinesis data is filtered from the bytes read,
+            // not decoded again from the record's base64 (`Filter::evaluate_decoded`).
+            Some(f) => match f.decide_with(&r.json, r.data.as_deref(), scratch, true) {
                 Ok(v) if v.keep => Ok(true),
                 Ok(v) => Err(DropReason::NoMatch { payload: v.payload }),
                 Err(e) => Err(DropReason::Invalid(e)),

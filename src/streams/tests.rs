@@ -22,6 +22,8 @@ struct FakeSource {
     /// Errors to answer the next reads with, in order.
     faults: Mutex<VecDeque<ErrorKind>>,
     reads: AtomicUsize,
+    /// A Kinesis stream (records carry their data bytes); otherwise DynamoDB.
+    kinesis: bool,
 }
 
 fn record(seq: u64, name: &str) -> ReadRecord {
@@ -32,6 +34,7 @@ fn record(seq: u64, name: &str) -> ReadRecord {
             r#"{{"eventID":"e{seq}","eventName":"{name}","eventSource":"aws:dynamodb","dynamodb":{{"Keys":{{"pk":{{"S":"k{seq}"}}}},"SequenceNumber":"{seq}"}}}}"#
         ),
         created: None,
+        data: None,
     }
 }
 
@@ -66,7 +69,11 @@ impl ShardSource for FakeSource {
     }
 
     fn source(&self) -> Source {
-        Source::DynamoDb
+        if self.kinesis {
+            Source::Kinesis
+        } else {
+            Source::DynamoDb
+        }
     }
 
     fn list_shards(&self) -> BoxFuture<'_, Result<Vec<ShardInfo>, StreamError>> {
@@ -269,6 +276,129 @@ fn kept_records_equal_filter_batch_and_drops_are_reported() {
         assert_eq!(store.snapshot()[consumer.stream_arn()]["S"], Checkpoint::Sequence("30".into()));
         let m = &consumer.metrics().snapshot()[0];
         assert_eq!((m.read, m.kept, m.dropped), (30, 20, 10));
+    });
+}
+
+/// Kinesis records are filtered from the data bytes read (`ReadRecord::data`), not from the
+/// record's base64: the same records kept, in order, byte for byte, and the same payload kinds
+/// reported for the dropped ones, as `Filter::filter_batch` on the delivered format.
+#[test]
+fn kinesis_records_filtered_from_their_bytes_as_filter_batch() {
+    rt().block_on(async {
+        use aws_sdk_kinesis::primitives::{Blob, DateTime};
+        let source = Arc::new(FakeSource { kinesis: true, ..FakeSource::default() });
+        let arn = "arn:aws:kinesis:us-east-1:123456789012:stream/s";
+        let records: Vec<ReadRecord> = (1..40u64)
+            .map(|i| {
+                let data: Vec<u8> = match i % 5 {
+                    0 => format!("plain text {i}").into_bytes(),
+                    1 => vec![0xff, 0xfe, i as u8],
+                    _ => serde_json::json!({
+                        "order": {"type": if i % 3 == 0 { "buy" } else { "sell" }, "qty": i * 7 % 50},
+                        "device": format!("sensor-{}", i % 20),
+                        "note": "caf\u{e9} \"quoted\"",
+                    })
+                    .to_string()
+                    .into_bytes(),
+                };
+                let r = aws_sdk_kinesis::types::Record::builder()
+                    .sequence_number(i.to_string())
+                    .partition_key(if i % 13 == 0 { "hot".to_string() } else { format!("pk-{i}") })
+                    .data(Blob::new(data.clone()))
+                    .approximate_arrival_timestamp(DateTime::from_millis(1_700_000_000_000 + i as i64))
+                    .build()
+                    .unwrap();
+                ReadRecord {
+                    seq: i.to_string(),
+                    id: format!("shardId-1:{i}"),
+                    json: convert::kinesis_record(&r, "shardId-1", arn, "us-east-1"),
+                    created: None,
+                    // One record in eight comes without its bytes: decoded from the base64.
+                    data: (i % 8 != 0).then_some(data),
+                }
+            })
+            .collect();
+        // The last record is kept (so every record is read and reported by the time it is delivered).
+        source.shards.lock().unwrap().push(FakeShard {
+            info: ShardInfo { id: "shardId-1".into(), parents: vec![], ending: None },
+            records: records.clone(),
+            closed: false,
+        });
+        let criteria = r#"{"Filters": [
+            {"Pattern": "{\"data\": {\"order\": {\"type\": [\"buy\"]}, \"qty\": [{\"numeric\": [\">\", 10]}]}}"},
+            {"Pattern": "{\"data\": {\"device\": [{\"prefix\": \"sensor-1\"}]}}"},
+            {"Pattern": "{\"partitionKey\": [\"hot\"]}"}
+        ]}"#;
+        let filter = Filter::new(criteria, Source::Kinesis).unwrap();
+        let expected = filter
+            .filter_batch(&format!(
+                "{{\"Records\":[{}]}}",
+                records.iter().map(|r| r.json.as_str()).collect::<Vec<_>>().join(",")
+            ))
+            .unwrap();
+        let kept_json: Vec<String> = serde_json::from_str::<serde_json::Value>(&expected.event).unwrap()["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        assert!(expected.kept > 0 && !expected.dropped.is_empty(), "{expected:?}");
+        let reports: Arc<Mutex<Vec<BatchReport>>> = Arc::default();
+        let r2 = reports.clone();
+        let delivered: Arc<Mutex<Vec<String>>> = Arc::default();
+        let d2 = delivered.clone();
+        let (_, consumer) = consume(
+            source,
+            Consumer::builder(StreamRef::Kinesis(String::new()))
+                .start(StartPosition::TrimHorizon)
+                .filter(filter)
+                .batch_size(3)
+                .on_batch(move |r| r2.lock().unwrap().push(r.clone())),
+            expected.kept,
+            move |b| {
+                d2.lock().unwrap().extend(b.records.iter().map(|r| r.json.clone()));
+                Outcome::Success
+            },
+        )
+        .await;
+        // Byte for byte: the record delivered is the converted one (data still base64).
+        let delivered = delivered.lock().unwrap().clone();
+        let reparsed: Vec<String> =
+            delivered.iter().map(|j| serde_json::from_str::<serde_json::Value>(j).unwrap().to_string()).collect();
+        assert_eq!(reparsed, kept_json);
+        let by_json: std::collections::HashSet<&str> = records.iter().map(|r| r.json.as_str()).collect();
+        assert!(delivered.iter().all(|j| by_json.contains(j.as_str())));
+        let reports = reports.lock().unwrap();
+        let dropped: Vec<(String, Option<crate::lambda::Payload>)> = reports
+            .iter()
+            .flat_map(|r| r.dropped.iter())
+            .map(|d| {
+                let payload = match d.reason {
+                    DropReason::NoMatch { payload } => Some(payload),
+                    _ => None,
+                };
+                (d.event_id.clone(), payload)
+            })
+            .collect();
+        let expected_dropped: Vec<(String, Option<crate::lambda::Payload>)> = expected
+            .dropped
+            .iter()
+            .map(|d| {
+                let payload = match d.reason {
+                    DropReason::NoMatch { payload } => Some(payload),
+                    _ => None,
+                };
+                (d.id.clone().unwrap(), payload)
+            })
+            .collect();
+        assert_eq!(dropped, expected_dropped);
+        let kinds: std::collections::HashSet<_> = dropped.iter().map(|(_, p)| *p).collect();
+        assert!(
+            kinds.contains(&Some(crate::lambda::Payload::Plain))
+                && kinds.contains(&Some(crate::lambda::Payload::Undecodable))
+        );
+        let m = &consumer.metrics().snapshot()[0];
+        assert_eq!((m.kept, m.dropped), (expected.kept as u64, expected.dropped.len() as u64));
     });
 }
 

@@ -419,6 +419,47 @@ fn match_with_a_machine_and_gzip() {
 }
 
 #[test]
+fn match_keeps_the_input_order_on_several_threads() {
+    // Over 2 MiB of events (several read chunks), matched on 1 and 3 threads, plain and gzip: the
+    // output lines follow the input lines, and the counts agree.
+    let dir = temp_dir("threads");
+    let rules = dir.join("rules.json");
+    std::fs::write(
+        &rules,
+        r#"{"three": {"n": [{"numeric": [">=", 0]}], "m": [0]}, "big": {"n": [{"numeric": [">", 29000]}]}}"#,
+    )
+    .unwrap();
+    let mut events = String::new();
+    let mut expected = String::new();
+    for i in 0..30_000 {
+        events.push_str(&format!("{{\"n\": {i}, \"m\": {}, \"pad\": \"{}\"}}\n", i % 3, "x".repeat(40 + i % 50)));
+        let ids: Vec<&str> = [(i % 3 == 0, "\"three\""), (i > 29000, "\"big\"")]
+            .iter()
+            .filter(|(on, _)| *on)
+            .map(|(_, id)| *id)
+            .collect();
+        expected.push_str(&format!("[{}]\n", ids.join(",")));
+    }
+    let plain = dir.join("events.jsonl");
+    std::fs::write(&plain, &events).unwrap();
+    let gz = dir.join("events.jsonl.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(events.as_bytes()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let r = rules.to_str().unwrap();
+    for input in [&plain, &gz] {
+        for threads in ["1", "3"] {
+            let out = run(&["match", "--machine", r, input.to_str().unwrap(), "--threads", threads]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            assert!(stdout(&out) == expected, "{} on {threads} threads: output differs", input.display());
+            let out = run(&["match", "--machine", r, input.to_str().unwrap(), "--threads", threads, "--count"]);
+            assert_eq!(stdout(&out), "10000\tthree\n999\tbig\n10666\t(any rule)\n");
+        }
+    }
+    assert_eq!(run(&["match", "--machine", r, plain.to_str().unwrap(), "--threads", "0"]).status.code(), Some(2));
+}
+
+#[test]
 fn filter_counts_inverts_and_reads_gzip() {
     let dir = temp_dir("filter");
     let criteria = dir.join("c.json");

@@ -277,6 +277,9 @@ struct MatchArgs {
     /// Count or print the events that do not match.
     #[arg(long)]
     invert: bool,
+    /// Threads that match events (default: one per CPU, at most 8). Output keeps the input's order.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    threads: Option<u16>,
 }
 
 fn parse_dialect(s: &str) -> Result<Dialect, String> {

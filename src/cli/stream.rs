@@ -5,7 +5,7 @@
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::Path;
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TryRecvError};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -58,6 +58,8 @@ fn name(path: Option<&Path>) -> String {
 struct Chunks {
     rx: Receiver<io::Result<Chunk>>,
     back: SyncSender<Vec<u8>>,
+    /// The reader thread has finished (every chunk taken).
+    ended: bool,
 }
 
 struct Chunk {
@@ -150,11 +152,31 @@ impl Chunks {
                 }
             }
         });
-        Chunks { rx, back }
+        Chunks { rx, back, ended: false }
     }
 
     fn next(&mut self) -> Option<io::Result<Chunk>> {
-        self.rx.recv().ok()
+        let next = self.rx.recv().ok();
+        self.ended |= next.is_none();
+        next
+    }
+
+    /// The next chunk if one is ready; `None` if none is ready yet or the input has ended (see
+    /// [`pending`](Self::pending)).
+    fn try_next(&mut self) -> Option<io::Result<Chunk>> {
+        match self.rx.try_recv() {
+            Ok(c) => Some(c),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => {
+                self.ended = true;
+                None
+            }
+        }
+    }
+
+    /// May more chunks come?
+    fn pending(&self) -> bool {
+        !self.ended
     }
 
     fn recycle(&self, chunk: Chunk) {
@@ -209,7 +231,14 @@ impl Progress {
     }
 
     fn tick(&mut self, records: usize, kept: usize, dropped: usize) {
-        if !self.on || !records.is_multiple_of(4096) {
+        if self.on && records.is_multiple_of(4096) {
+            self.update(records, kept, dropped);
+        }
+    }
+
+    /// [`tick`](Self::tick) without sampling by count (after a chunk of records).
+    fn update(&mut self, records: usize, kept: usize, dropped: usize) {
+        if !self.on {
             return;
         }
         let now = Instant::now();
@@ -476,12 +505,140 @@ fn load_rules(path: &Path, builder: &eventsift::PatternBuilder) -> Result<Machin
     Ok(machine.build())
 }
 
+/// Matching threads by default: one per CPU, at most this many.
+const MAX_THREADS: usize = 8;
+
+/// What matching a chunk of events found.
+struct Tally {
+    events: usize,
+    matched: usize,
+    errors: usize,
+    /// Per rule (with `--machine`): events it matched (or did not, with `--invert`).
+    counts: Vec<usize>,
+}
+
+impl Tally {
+    fn new(rules: usize) -> Tally {
+        Tally { events: 0, matched: 0, errors: 0, counts: vec![0; rules] }
+    }
+
+    fn add(&mut self, other: &Tally) {
+        self.events += other.events;
+        self.matched += other.matched;
+        self.errors += other.errors;
+        self.counts.iter_mut().zip(&other.counts).for_each(|(a, b)| *a += b);
+    }
+}
+
+/// The non-blank lines of a chunk (without their line ends).
+fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    data.split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+}
+
+/// Matches one event and appends its output line (unless counting) to `text`.
+#[allow(clippy::too_many_arguments)]
+fn match_line(
+    matcher: &Matcher,
+    a: &MatchArgs,
+    ids: &[&str],
+    line: &[u8],
+    scratch: &mut Option<eventsift::Scratch>,
+    hit: &mut [bool],
+    line_out: &mut String,
+    text: &mut Vec<u8>,
+    tally: &mut Tally,
+) {
+    tally.events += 1;
+    match matcher {
+        Matcher::One(p) => match p.matches_bytes(line) {
+            Ok(verdict) => {
+                let verdict = verdict != a.invert;
+                tally.matched += usize::from(verdict);
+                if !a.count {
+                    let _ = writeln!(text, "{verdict}");
+                }
+            }
+            Err(e) => {
+                tally.errors += 1;
+                if !a.count {
+                    let _ = writeln!(text, "error: {e}");
+                }
+            }
+        },
+        Matcher::Many(m) => {
+            let Some(scratch) = scratch.as_mut() else { return };
+            let event = match std::str::from_utf8(line) {
+                Ok(e) => e,
+                Err(e) => {
+                    tally.errors += 1;
+                    if !a.count {
+                        let _ = writeln!(text, "error: not valid UTF-8 (at byte {})", e.valid_up_to());
+                    }
+                    return;
+                }
+            };
+            match m.matches(event, scratch) {
+                Ok(found) => {
+                    let mut any = false;
+                    hit.iter_mut().for_each(|h| *h = false);
+                    // Matches come in the order of `rule_ids`: one walk finds their indices.
+                    let mut at = 0;
+                    for id in found {
+                        let p = id.as_str().as_ptr();
+                        while at < ids.len() && ids[at].as_ptr() != p {
+                            at += 1;
+                        }
+                        if at < ids.len() {
+                            hit[at] = true;
+                            any = true;
+                        }
+                    }
+                    if any != a.invert {
+                        tally.matched += 1;
+                    }
+                    for (i, &h) in hit.iter().enumerate() {
+                        if h != a.invert {
+                            tally.counts[i] += 1;
+                        }
+                    }
+                    if !a.count {
+                        line_out.clear();
+                        line_out.push('[');
+                        let mut first = true;
+                        for (i, &h) in hit.iter().enumerate() {
+                            if h != a.invert {
+                                if !first {
+                                    line_out.push(',');
+                                }
+                                first = false;
+                                line_out.push_str(&serde_json::Value::from(ids[i]).to_string());
+                            }
+                        }
+                        line_out.push(']');
+                        let _ = writeln!(text, "{line_out}");
+                    }
+                }
+                Err(e) => {
+                    tally.errors += 1;
+                    if !a.count {
+                        let _ = writeln!(text, "error: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One pattern, or many named rules.
+enum Matcher {
+    One(Pattern),
+    Many(Machine),
+}
+
 pub fn match_events(a: &MatchArgs) -> i32 {
     let builder = Pattern::builder().dialect(a.dialect.unwrap_or_default());
-    enum Matcher {
-        One(Pattern),
-        Many(Machine),
-    }
     let matcher = if let Some(rules) = &a.machine {
         match load_rules(rules, &builder) {
             Ok(m) => Matcher::Many(m),
@@ -511,119 +668,108 @@ pub fn match_events(a: &MatchArgs) -> i32 {
             return 2;
         }
     };
-    let mut chunks = Chunks::spawn(input, Vec::new(), is_stdin(events));
+    let pipe = is_stdin(events);
+    let chunks = Chunks::spawn(input, Vec::new(), pipe);
     let mut out = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut progress = Progress::new(false);
-    let (mut events_seen, mut matched, mut errors) = (0usize, 0usize, 0usize);
-    let mut closed = false;
-    let result = match &matcher {
-        Matcher::One(p) => for_each_line(&mut chunks, |item| {
-            let Item::Line(_, line) = item else {
-                closed = out.flush().is_err();
-                return !closed;
-            };
-            events_seen += 1;
-            let written = match p.matches_bytes(line) {
-                Ok(verdict) => {
-                    let verdict = verdict != a.invert;
-                    matched += usize::from(verdict);
-                    if a.count {
-                        Ok(())
-                    } else {
-                        writeln!(out, "{verdict}")
-                    }
-                }
-                Err(e) => {
-                    errors += 1;
-                    if a.count {
-                        Ok(())
-                    } else {
-                        writeln!(out, "error: {e}")
-                    }
-                }
-            };
-            progress.tick(events_seen, matched, events_seen - matched);
-            closed = written.is_err();
-            !closed
-        }),
-        Matcher::Many(m) => {
-            let ids: Vec<&str> = m.rule_ids().map(|r| r.as_str()).collect();
-            let mut counts = vec![0usize; ids.len()];
-            let mut hit = vec![false; ids.len()];
-            let mut scratch = m.scratch();
-            let mut line_out = String::new();
-            let r = for_each_line(&mut chunks, |item| {
-                let Item::Line(_, line) = item else {
-                    closed = out.flush().is_err();
-                    return !closed;
-                };
-                events_seen += 1;
-                let event = match std::str::from_utf8(line) {
-                    Ok(e) => e,
-                    Err(e) => {
-                        errors += 1;
-                        closed =
-                            !a.count && writeln!(out, "error: not valid UTF-8 (at byte {})", e.valid_up_to()).is_err();
-                        return !closed;
-                    }
-                };
-                match m.matches(event, &mut scratch) {
-                    Ok(found) => {
-                        let mut any = false;
-                        hit.iter_mut().for_each(|h| *h = false);
-                        // Matches come in the order of `rule_ids`: one walk finds their indices.
-                        let mut at = 0;
-                        for id in found {
-                            let p = id.as_str().as_ptr();
-                            while at < ids.len() && ids[at].as_ptr() != p {
-                                at += 1;
-                            }
-                            if at < ids.len() {
-                                hit[at] = true;
-                                any = true;
-                            }
+    let ids: Vec<&str> = match &matcher {
+        Matcher::Many(m) => m.rule_ids().map(|r| r.as_str()).collect(),
+        Matcher::One(_) => Vec::new(),
+    };
+    let threads = a
+        .threads
+        .map(usize::from)
+        .unwrap_or_else(|| thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get).min(MAX_THREADS));
+    let mut total = Tally::new(ids.len());
+    let (result, closed) = thread::scope(|scope| {
+        let matcher = &matcher;
+        let ids = &ids;
+        // Workers in a ring: chunk `k` goes to worker `k % threads`, and results are taken back in
+        // the same order, so output keeps the input's order and at most `threads` chunks are out.
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (job_tx, job_rx) = sync_channel::<Chunk>(1);
+                let (done_tx, done_rx) = sync_channel::<(Chunk, Vec<u8>, Tally)>(1);
+                scope.spawn(move || {
+                    let mut scratch = match matcher {
+                        Matcher::Many(m) => Some(m.scratch()),
+                        Matcher::One(_) => None,
+                    };
+                    let mut hit = vec![false; ids.len()];
+                    let mut line_out = String::new();
+                    while let Ok(chunk) = job_rx.recv() {
+                        let mut text = Vec::new();
+                        let mut tally = Tally::new(ids.len());
+                        for line in lines(chunk.data()) {
+                            match_line(
+                                matcher,
+                                a,
+                                ids,
+                                line,
+                                &mut scratch,
+                                &mut hit,
+                                &mut line_out,
+                                &mut text,
+                                &mut tally,
+                            );
                         }
-                        if any != a.invert {
-                            matched += 1;
-                        }
-                        for (i, &h) in hit.iter().enumerate() {
-                            if h != a.invert {
-                                counts[i] += 1;
-                            }
-                        }
-                        if !a.count {
-                            line_out.clear();
-                            line_out.push('[');
-                            let mut first = true;
-                            for (i, &h) in hit.iter().enumerate() {
-                                if h != a.invert {
-                                    if !first {
-                                        line_out.push(',');
-                                    }
-                                    first = false;
-                                    line_out.push_str(&serde_json::Value::from(ids[i]).to_string());
-                                }
-                            }
-                            line_out.push(']');
-                            closed = writeln!(out, "{line_out}").is_err();
+                        if done_tx.send((chunk, text, tally)).is_err() {
+                            return;
                         }
                     }
-                    Err(e) => {
-                        errors += 1;
-                        closed = !a.count && writeln!(out, "error: {e}").is_err();
+                });
+                (job_tx, done_rx)
+            })
+            .collect();
+        let mut chunks = chunks;
+        let mut pending: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+        let mut next = 0usize;
+        let mut input_done = false;
+        loop {
+            // Hand out chunks while a worker is free and a chunk is ready; wait for input only when
+            // nothing is out (a slow producer's records are then written as they come).
+            if !input_done && pending.len() < threads {
+                let chunk = if pending.is_empty() { chunks.next() } else { chunks.try_next() };
+                match chunk {
+                    Some(Ok(chunk)) => {
+                        let w = next % threads;
+                        next += 1;
+                        if workers[w].0.send(chunk).is_err() {
+                            return (Ok(()), false);
+                        }
+                        pending.push_back(w);
+                        continue;
                     }
-                }
-                progress.tick(events_seen, matched, events_seen - matched);
-                !closed
-            });
-            if a.count && r.is_ok() {
-                for (i, id) in ids.iter().enumerate() {
-                    let _ = writeln!(out, "{}\t{id}", counts[i]);
+                    Some(Err(e)) => return (Err(e), false),
+                    None if pending.is_empty() => {
+                        input_done = !chunks.pending();
+                        if input_done {
+                            break;
+                        }
+                        continue;
+                    }
+                    None => input_done = !chunks.pending(),
                 }
             }
-            r
+            let Some(w) = pending.pop_front() else { break };
+            let Ok((chunk, text, tally)) = workers[w].1.recv() else { break };
+            chunks.recycle(chunk);
+            total.add(&tally);
+            if out.write_all(&text).is_err() || (pipe && out.flush().is_err()) {
+                return (Ok(()), true);
+            }
+            progress.update(total.events, total.matched, total.events - total.matched);
         }
-    };
+        (Ok(()), false)
+    });
+    let (matched, errors) = (total.matched, total.errors);
+    if a.count && result.is_ok() && !closed {
+        if let Matcher::Many(_) = &matcher {
+            for (i, id) in ids.iter().enumerate() {
+                let _ = writeln!(out, "{}\t{id}", total.counts[i]);
+            }
+        }
+    }
     progress.done();
     if let Err(e) = result {
         eprintln!("eventsift: read error: {e}");

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::{BoxFuture, StreamError};
 
@@ -146,13 +146,13 @@ impl CheckpointStore for MemoryCheckpoints {
 pub struct FileCheckpoints {
     path: PathBuf,
     /// Serialises this process's writers (the file lock serialises processes).
-    write: Mutex<()>,
+    write: Arc<Mutex<()>>,
 }
 
 impl FileCheckpoints {
     /// A store in `path` (created on the first save; its directory must exist).
     pub fn new(path: impl Into<PathBuf>) -> FileCheckpoints {
-        FileCheckpoints { path: path.into(), write: Mutex::new(()) }
+        FileCheckpoints { path: path.into(), write: Arc::new(Mutex::new(())) }
     }
 
     /// The file's path.
@@ -175,38 +175,51 @@ impl FileCheckpoints {
     }
 
     fn save_sync(&self, stream_arn: &str, shard_id: &str, checkpoint: &Checkpoint) -> Result<(), StreamError> {
-        let _guard = self.write.lock().unwrap_or_else(|e| e.into_inner());
-        let io = |what: &str, e: std::io::Error| StreamError::io(format!("{what} {}: {e}", self.path.display()));
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(self.lock_path())
-            .map_err(|e| io("cannot open the lock of", e))?;
-        lock.lock().map_err(|e| io("cannot lock", e))?;
-        let mut table = read_table(&self.path)?;
-        table.entry(stream_arn.to_string()).or_default().insert(shard_id.to_string(), checkpoint.as_str().to_string());
-        let text = serde_json::to_string_pretty(&table).map_err(|e| StreamError::io(e.to_string()))?;
-        let dir = match self.path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        let mut tmp_name = self.path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        tmp_name.push(format!(".tmp{}", std::process::id()));
-        let tmp = self.path.with_file_name(tmp_name);
-        {
-            let mut f = File::create(&tmp).map_err(|e| io("cannot write next to", e))?;
-            f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n")).map_err(|e| io("cannot write next to", e))?;
-            f.sync_all().map_err(|e| io("cannot sync the file next to", e))?;
-        }
-        fs::rename(&tmp, &self.path).map_err(|e| io("cannot replace", e))?;
-        // The rename is durable once the directory is.
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        drop(lock);
-        Ok(())
+        save_file(&self.path, &self.lock_path(), &self.write, stream_arn, shard_id, checkpoint)
     }
+}
+
+/// [`FileCheckpoints`]'s save: under the process's mutex and the file lock, the table is read,
+/// updated, written to a temporary file, synced, and renamed over the file.
+fn save_file(
+    path: &Path,
+    lock_path: &Path,
+    write: &Mutex<()>,
+    stream_arn: &str,
+    shard_id: &str,
+    checkpoint: &Checkpoint,
+) -> Result<(), StreamError> {
+    let _guard = write.lock().unwrap_or_else(|e| e.into_inner());
+    let io = |what: &str, e: std::io::Error| StreamError::io(format!("{what} {}: {e}", path.display()));
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(lock_path)
+        .map_err(|e| io("cannot open the lock of", e))?;
+    lock.lock().map_err(|e| io("cannot lock", e))?;
+    let mut table = read_table(path)?;
+    table.entry(stream_arn.to_string()).or_default().insert(shard_id.to_string(), checkpoint.as_str().to_string());
+    let text = serde_json::to_string_pretty(&table).map_err(|e| StreamError::io(e.to_string()))?;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp_name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    tmp_name.push(format!(".tmp{}", std::process::id()));
+    let tmp = path.with_file_name(tmp_name);
+    {
+        let mut f = File::create(&tmp).map_err(|e| io("cannot write next to", e))?;
+        f.write_all(text.as_bytes()).and_then(|_| f.write_all(b"\n")).map_err(|e| io("cannot write next to", e))?;
+        f.sync_all().map_err(|e| io("cannot sync the file next to", e))?;
+    }
+    fs::rename(&tmp, path).map_err(|e| io("cannot replace", e))?;
+    // The rename is durable once the directory is.
+    if let Ok(d) = File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    drop(lock);
+    Ok(())
 }
 
 fn read_table(path: &Path) -> Result<Table, StreamError> {
@@ -240,7 +253,21 @@ impl CheckpointStore for FileCheckpoints {
         shard_id: &'a str,
         checkpoint: &'a Checkpoint,
     ) -> BoxFuture<'a, Result<(), StreamError>> {
-        Box::pin(std::future::ready(self.save_sync(stream_arn, shard_id, checkpoint)))
+        // The write and its fsyncs block: on a Tokio runtime they run on its blocking pool, so
+        // that a slow disk does not stall the shard tasks sharing the worker thread.
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                let (path, lock_path, write) = (self.path.clone(), self.lock_path(), self.write.clone());
+                let (arn, shard, checkpoint) = (stream_arn.to_string(), shard_id.to_string(), checkpoint.clone());
+                Box::pin(async move {
+                    handle
+                        .spawn_blocking(move || save_file(&path, &lock_path, &write, &arn, &shard, &checkpoint))
+                        .await
+                        .map_err(|e| StreamError::io(format!("checkpoint write did not finish: {e}")))?
+                })
+            }
+            Err(_) => Box::pin(std::future::ready(self.save_sync(stream_arn, shard_id, checkpoint))),
+        }
     }
 }
 

@@ -466,3 +466,85 @@ fn public_types_are_send_sync_unwind_safe() {
     fn send<T: Send>() {}
     send::<eventsift::Scratch>();
 }
+
+/// The skim (members whose keys cannot matter jumped over in blocks) and the early stop's checks
+/// of the rest, on events written to trip them: keys that look wanted but are values or are not
+/// children, escaped keys and quotes, colons and brackets inside strings, containers between
+/// members, repeats and dotted keys after long runs, and runs that cross 64-byte blocks.
+#[test]
+fn skimmed_members_and_stops_agree_with_reference() {
+    let patterns = [
+        r#"{"props": {"STREET": [{"prefix": "FO"}]}}"#,
+        r#"{"props": {"STREET": ["FOLSOM"], "ST_TYPE": ["ST"]}}"#,
+        r#"{"props": {"S": [{"exists": true}]}}"#,
+        r#"{"props": {"": ["e"]}}"#,
+        r#"{"geo": {"type": ["Polygon"], "last": [1]}}"#,
+        r#"{"props": {"STREET": [{"anything-but": "FOLSOM"}]}, "geo": {"type": ["Polygon"]}}"#,
+    ];
+    let run = (0..9).map(|i| format!(r#""K{i}":"{}""#, "v".repeat(i * 3))).collect::<Vec<_>>().join(",");
+    let coords = format!("[{}]", vec![r#"{"x":-122.4,"y":37.7,"z":0}"#; 30].join(","));
+    let tail = format!(r#","geo":{{"type":"Polygon","coordinates":{coords},"last":1}},"pad":"{}"}}"#, "p".repeat(300));
+    let events = [
+        format!(r#"{{"type":"F","props":{{{run},"STREET":"FOLSOM","ST_TYPE":"ST","ODD":"O"}}{tail}"#),
+        format!(r#"{{"type":"F","props":{{{run},"SX":"STREET","STREET":"FOLSOM","ST_TYPE":"ST"}}{tail}"#),
+        format!(r#"{{"props":{{{run},"note":"\"STREET\":\"FOLSOM\"","STREET":"MASON"}}{tail}"#),
+        format!(r#"{{"props":{{{run},"\u0053TREET":"FOLSOM","ST_TYPE":"ST"}}{tail}"#),
+        format!(r#"{{"props":{{{run},"STREET":"FOLSOM","ST_TYPE":"ST","ODD":"O","STREET":"MASON"}}{tail}"#),
+        format!(r#"{{"props":{{{run},"STREET":"FOLSOM","ST_TYPE":"ST","ODD":"O","\u0053TREET":"MASON"}}{tail}"#),
+        format!(r#"{{"props":{{{run},"STREET":"FOLSOM","ST_TYPE":"ST"}},"props.STREET":"MASON"{tail}"#),
+        format!(r#"{{"props":{{{run},"STREET":"FOLSOM","ST_TYPE":"ST","SUB":{{"STREET":"MASON"}},"ODD":"O"}}{tail}"#),
+        format!(
+            r#"{{"props":{{{run},"arr":["{{","[",":","\"S"],"obj":{{"S":1}},"STREET":"FOLSOM","ST_TYPE":"ST","S":null}}{tail}"#
+        ),
+        format!(r#"{{"props":{{{run},"":"e","STREET":"FO","ST_TYPE":"ST"}}{tail}"#),
+        format!(r#"{{"props":{{{run},"x\\":"\\","STREET" : "FOLSOM" , "ST_TYPE" :"ST"  }}  {tail}"#),
+        format!(r#"{{"props":{{"a":{{"b":[{{{run}}}]}},"STREET":"FOLSOM","ST_TYPE":"ST"}}{tail}"#),
+        format!(r#"{{"geo":{{"type":"Polygon","coordinates":{coords},"type":"Point","last":1}},"props":{{{run}}}}}"#),
+        format!(r#"{{"props":{{{run},"STREET":"FOLSOM","ST_TYPE":"ST","ODD":"O"}}}}"#),
+    ];
+    let modes = [eventsift::ReadMode::Strict, eventsift::ReadMode::Skip, eventsift::ReadMode::EarlyStop];
+    for mode in modes {
+        let mut builder = Machine::builder();
+        builder.read_mode(mode);
+        let compiled: Vec<Pattern> = patterns.iter().map(|p| Pattern::new(p).expect("valid pattern")).collect();
+        for (i, p) in compiled.iter().enumerate() {
+            builder.add_pattern(format!("r{i}").as_str(), p.clone());
+        }
+        let machine = builder.build();
+        let mut scratch = machine.scratch();
+        for event in &events {
+            let expected: Vec<String> = compiled
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| reference::matches(p, event).expect("valid event"))
+                .map(|(i, _)| format!("r{i}"))
+                .collect();
+            let got: Vec<String> =
+                machine.matches(event, &mut scratch).expect("valid event").map(|id| id.to_string()).collect();
+            assert_eq!(got, expected, "{mode:?}\nevent: {event}");
+        }
+    }
+}
+
+/// Malformed events around skimmed members are errors, never a panic, in every read mode.
+#[test]
+fn malformed_events_around_skimmed_members_are_errors() {
+    let mut builder = Machine::builder();
+    builder.add("r", r#"{"props": {"STREET": ["FOLSOM"], "ST_TYPE": ["ST"]}}"#).expect("valid pattern");
+    let run = (0..6).map(|i| format!(r#""K{i}":"value{i}""#)).collect::<Vec<_>>().join(",");
+    let events = [
+        format!(r#"{{"props":{{{run}"#),
+        format!(r#"{{"props":{{{run},"STREET"#),
+        format!(r#"{{"props":{{{run},"K9":"unterminated}}}}"#),
+        format!(r#"{{"props":{{{run},"K9":[1,2}}}}"#),
+        format!(r#"{{"props":{{{run},"K9":1]}}"#),
+        format!(r#"{{"props":{{{run},"STREET":}}}}"#),
+    ];
+    for mode in [eventsift::ReadMode::Strict, eventsift::ReadMode::Skip, eventsift::ReadMode::EarlyStop] {
+        let machine = builder.read_mode(mode).build();
+        let mut scratch = machine.scratch();
+        for event in &events {
+            assert!(machine.matches(event, &mut scratch).is_err(), "{mode:?} accepted: {event}");
+        }
+    }
+}

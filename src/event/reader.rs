@@ -9,7 +9,7 @@
 
 use super::trie::{NodeId, PathTrie, ROOT};
 use crate::error::{Error, ErrorKind, Span};
-use crate::lex::{self, skip_brackets, string_run, EscapeError, NumberError, Unclosed};
+use crate::lex::{self, skip_brackets, string_run, EscapeError, NumberError, Skim, Unclosed};
 
 /// A scalar leaf of an event.
 #[derive(Clone, Debug, PartialEq)]
@@ -79,7 +79,7 @@ impl Leaves {
     }
 
     /// The value of `leaf`, resolved against the event text it was read from.
-    #[inline]
+    #[inline(always)]
     pub fn value<'a>(&'a self, leaf: &Leaf, event: &'a str) -> Value<'a> {
         match leaf.raw {
             Raw::Null => Value::Null,
@@ -201,6 +201,11 @@ pub(crate) fn read_prefix(
 /// The early stop is taken only when more than this many bytes remain: a shorter rest costs less
 /// to read (skipped values go 64 bytes at a time) than to search for keys that could matter.
 const STOP_MIN_REST: usize = 256;
+
+/// How far [`Reader::may_stop`] skims the rest of the objects around a stop before it searches the
+/// whole rest of the event instead: a skim costs about five times a search per byte, and the
+/// search covers the rest of the event for each referenced key on the way up.
+const STOP_SKIM: usize = 64;
 
 /// Validates `text` as one JSON value of any type (followed only by whitespace), nested at most
 /// `max_depth` deep.
@@ -379,6 +384,10 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
         let mut track = self.mode == ReadMode::EarlyStop && (depth == 1 || outer) && (1..=64).contains(&children);
         let all: u64 = if children >= 64 { u64::MAX } else { (1u64 << children) - 1 };
         let mut seen = 0u64;
+        // Outside `Strict`, a run of members whose keys cannot step from `node` is skimmed over
+        // from its second member on (`unwanted`: the member just read was one): a skim costs
+        // about two members read one by one, so a single member is read, not skimmed.
+        let skim = node.filter(|_| self.mode != ReadMode::Strict);
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -396,9 +405,12 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                 Str::Escaped(..) => self.out.key.as_bytes(),
             };
             // `dotted`: the key was split into several segments to get there (`"a.b": …`).
-            let (stepped, dotted) = match node.and_then(|n| self.paths.step_dotted(n, key)) {
-                Some((c, dotted)) => (Some(c), dotted),
-                None => (None, false),
+            let (stepped, dotted) = match node {
+                Some(n) if self.paths.may_step(n, key) => match self.paths.step_unchecked(n, key) {
+                    Some((c, dotted)) => (Some(c), dotted),
+                    None => (None, false),
+                },
+                _ => (None, false),
             };
             let child = match stepped {
                 Some(c) => match self.paths.leaf(c) {
@@ -439,10 +451,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                         // an inner object is usually a few members, cheaper read than searched.
                         // A short rest is read on: reading it costs less than searching it.
                         let n = node.unwrap_or(ROOT);
-                        if (depth == 1 || outer)
-                            && self.bytes.len() - self.pos > STOP_MIN_REST
-                            && self.clear(n, self.pos, self.bytes.len(), true)
-                        {
+                        if (depth == 1 || outer) && self.bytes.len() - self.pos > STOP_MIN_REST && self.may_stop(n) {
                             self.stopped = true;
                             return Ok(());
                         }
@@ -452,13 +461,100 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
             }
             self.ws();
             match self.peek() {
-                Some(b',') => self.pos += 1,
+                Some(b',') => {
+                    self.pos += 1;
+                    if let Some(n) = skim.filter(|_| stepped.is_none()) {
+                        self.ws();
+                        if self.peek() == Some(b'"')
+                            && !self.bytes.get(self.pos + 1).is_some_and(|&b| self.paths.may_open(n, b))
+                            && self.skim(n)?
+                        {
+                            return Ok(());
+                        }
+                    }
+                }
                 Some(b'}') => {
                     self.pos += 1;
                     return Ok(());
                 }
                 _ => return Err(self.error_here("invalid JSON: expected ',' or '}'")),
             }
+        }
+    }
+
+    /// From the opening quote of a key that cannot step from `node`, jumps to the next key that
+    /// may (returns false, at its quote) or past the object's end (returns true): a block scan
+    /// for the next key with a wanted first byte (one among the children's segments), the next
+    /// container (a value: skipped whole) or the object's end. What lies between is not
+    /// validated, as skipped values are not.
+    #[inline(never)]
+    fn skim(&mut self, node: NodeId) -> Result<bool, Error> {
+        // A member whose value is a container is skipped as it is: a block scan would stop at
+        // the container at once.
+        let end = string_run(self.bytes, self.pos + 1, true);
+        if self.bytes.get(end) == Some(&b'"') {
+            let colon = lex::skip_ws(self.bytes, end + 1);
+            if self.bytes.get(colon) == Some(&b':') {
+                let value = lex::skip_ws(self.bytes, colon + 1);
+                if matches!(self.bytes.get(value), Some(b'{' | b'[')) {
+                    self.pos = value;
+                    if let Some(done) = self.after_skipped(node)? {
+                        return Ok(done);
+                    }
+                }
+            }
+        }
+        let Some(&wanted) = self.paths.firsts(node) else {
+            return Ok(false);
+        };
+        loop {
+            match lex::skim(self.bytes, self.pos, &wanted) {
+                Skim::Key(at) => {
+                    self.pos = at;
+                    return Ok(false);
+                }
+                Skim::Open(at) => {
+                    self.pos = at;
+                    if let Some(done) = self.after_skipped(node)? {
+                        return Ok(done);
+                    }
+                }
+                Skim::Close(at) => {
+                    self.pos = at;
+                    if self.bytes[at] != b'}' {
+                        return Err(self.error_here("invalid JSON: expected ',' or '}'"));
+                    }
+                    self.pos += 1;
+                    return Ok(true);
+                }
+                Skim::End => {
+                    self.pos = self.bytes.len();
+                    return Err(self.error_here("invalid JSON: expected ',' or '}'"));
+                }
+            }
+        }
+    }
+
+    /// Skips the container value at `self.pos`, then looks at what follows: the object's end
+    /// (`Some(true)`), a key that may step from `node` (`Some(false)`, at its quote), or another
+    /// key that cannot (`None`: skim on from its quote).
+    fn after_skipped(&mut self, node: NodeId) -> Result<Option<bool>, Error> {
+        self.skip_container_fast(0)?;
+        self.ws();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                self.ws();
+                if self.peek() != Some(b'"') {
+                    return Err(self.error_here("invalid JSON: expected a double-quoted field name"));
+                }
+                Ok(self.bytes.get(self.pos + 1).is_some_and(|&b| self.paths.may_open(node, b)).then_some(false))
+            }
+            Some(b'}') => {
+                self.pos += 1;
+                Ok(Some(true))
+            }
+            _ => Err(self.error_here("invalid JSON: expected ',' or '}'")),
         }
     }
 
@@ -529,6 +625,63 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
             match self.paths.parent(n) {
                 Some(p) if ancestors => n = p,
                 _ => return true,
+            }
+        }
+    }
+
+    /// May the read stop here, inside `node`'s object, with every key it refers to seen? Not when
+    /// a later key could repeat a referenced one or be a dotted key through one, in this object or
+    /// any around it. The rest of each object from the innermost out is skimmed while it is short
+    /// and flat (it ends within [`STOP_SKIM`] bytes, with no container before its end): a key
+    /// there with the first byte of a referenced segment is looked up, and one that steps forbids
+    /// the stop. That clears a level, usually a few members, in a block scan or two. From the first
+    /// level that is not short and flat, the whole rest of the event is searched for the keys of
+    /// that level and those around it ([`clear`](Self::clear)).
+    fn may_stop(&self, node: NodeId) -> bool {
+        let b = self.bytes;
+        let mut n = node;
+        let mut from = self.pos;
+        let mut budget = STOP_SKIM;
+        loop {
+            // A skim costs about as much as one search: a level with a single child is searched.
+            let Some(wanted) = self.paths.firsts(n).filter(|_| self.paths.needle_count(n) > 1) else {
+                return self.clear(n, from, b.len(), true);
+            };
+            match lex::skim_within(b, from, budget, wanted) {
+                Skim::Close(at) if b[at] == b'}' => match self.paths.parent(n) {
+                    Some(p) => {
+                        budget = budget.saturating_sub(at + 1 - from);
+                        n = p;
+                        from = at + 1;
+                    }
+                    None => return true,
+                },
+                Skim::Key(at) => {
+                    // A key whose first byte is a referenced segment's: does it step?
+                    let end = string_run(b, at + 1, true);
+                    if b.get(end) != Some(&b'"') {
+                        return self.clear(n, at, b.len(), true);
+                    }
+                    if self.paths.step_dotted(n, &b[at + 1..end]).is_some() {
+                        return false;
+                    }
+                    // It does not: skip its value (a string or a scalar; a container ends the skim).
+                    let colon = lex::skip_ws(b, end + 1);
+                    let value = lex::skip_ws(b, colon + 1);
+                    let next = match b.get(value) {
+                        Some(b'"') => lex::skip_string(b, value),
+                        Some(b'{' | b'[') | None => None,
+                        Some(_) => Some(lex::scalar_end(b, value)),
+                    };
+                    match next {
+                        Some(next) => {
+                            budget = budget.saturating_sub(next - from);
+                            from = next;
+                        }
+                        None => return self.clear(n, at, b.len(), true),
+                    }
+                }
+                _ => return self.clear(n, from, b.len(), true),
             }
         }
     }

@@ -6,6 +6,8 @@
 //! referenced leaf path, whether referenced paths continue below it, or whether it can be skipped.
 
 use std::collections::HashMap;
+
+use crate::lex::Firsts;
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A node of the trie.
@@ -14,12 +16,32 @@ pub(crate) type NodeId = u32;
 /// The root node.
 pub(crate) const ROOT: NodeId = 0;
 
-/// A node's children: a short list (compared by length, then bytes) up to [`SMALL`] of them, a hash
-/// map beyond.
+/// A node's children: a short list up to [`SMALL`] of them, a hash map beyond. The list compares
+/// a key's first eight bytes as one word and its length first: most event keys a node is asked
+/// about are not its children and differ there, and a child's bytes past the eighth are compared
+/// only for keys that long.
 #[derive(Clone, Debug)]
 enum Children {
-    Small(Vec<(Box<[u8]>, NodeId)>),
+    Small(Vec<SmallChild>),
     Map(HashMap<Box<[u8]>, NodeId, BuildHasherDefault<FxHasher>>),
+}
+
+#[derive(Clone, Debug)]
+struct SmallChild {
+    /// [`head`] of the segment.
+    head: u64,
+    len: usize,
+    node: NodeId,
+    segment: Box<[u8]>,
+}
+
+/// The first eight bytes of `key` as a little-endian word, zero-padded.
+#[inline]
+fn head(key: &[u8]) -> u64 {
+    match key.get(..8) {
+        Some(h) => u64::from_le_bytes(h.try_into().expect("8 bytes")),
+        None => key.iter().rev().fold(0, |h, &b| h << 8 | u64::from(b)),
+    }
 }
 
 const SMALL: usize = 8;
@@ -46,8 +68,10 @@ impl Children {
     fn get(&self, key: &[u8]) -> Option<NodeId> {
         match self {
             Children::Small(list) => {
-                let (len, first) = (key.len(), key.first());
-                list.iter().find(|(k, _)| k.len() == len && k.first() == first && **k == *key).map(|(_, n)| *n)
+                let (h, len) = (head(key), key.len());
+                list.iter()
+                    .find(|c| c.head == h && c.len == len && (len <= 8 || c.segment[8..] == key[8..]))
+                    .map(|c| c.node)
             }
             Children::Map(map) => map.get(key).copied(),
         }
@@ -63,9 +87,12 @@ impl Children {
     fn insert(&mut self, key: &str, node: NodeId) {
         let key: Box<[u8]> = key.as_bytes().into();
         match self {
-            Children::Small(list) if list.len() < SMALL => list.push((key, node)),
+            Children::Small(list) if list.len() < SMALL => {
+                list.push(SmallChild { head: head(&key), len: key.len(), node, segment: key })
+            }
             Children::Small(list) => {
-                let mut map: HashMap<Box<[u8]>, NodeId, BuildHasherDefault<FxHasher>> = list.drain(..).collect();
+                let mut map: HashMap<Box<[u8]>, NodeId, BuildHasherDefault<FxHasher>> =
+                    list.drain(..).map(|c| (c.segment, c.node)).collect();
                 map.insert(key, node);
                 *self = Children::Map(map);
             }
@@ -92,6 +119,11 @@ struct Node {
     /// `"segment` for each child: a later event key that repeats a child, or a dotted key through
     /// one, starts with one of these followed by `"` or `.` (unless it is written with escapes).
     needles: Vec<memchr::memmem::Finder<'static>>,
+    /// The children's first bytes for a skim ([`lex::skim`](crate::lex::skim)), when there are
+    /// at most three of them.
+    firsts: Option<Firsts>,
+    /// An empty segment is among the children.
+    empty_child: bool,
 }
 
 impl Node {
@@ -103,6 +135,9 @@ impl Node {
     fn note_first(&mut self, segment: &str) {
         let byte = segment.as_bytes().first().copied().unwrap_or(b'.');
         self.first[usize::from(byte >> 6)] |= 1 << (byte & 63);
+        self.empty_child |= segment.is_empty();
+        let bytes = (0..=255u8).filter(|&b| self.may_have(b));
+        self.firsts = Firsts::new(bytes, self.empty_child);
     }
 }
 
@@ -156,15 +191,50 @@ impl PathTrie {
         self.step_dotted(node, key.as_bytes()).map(|(n, _)| n)
     }
 
+    /// Can `key` step from `node` at all? A check of its first byte, cheap enough to inline where
+    /// every key of an event passes: most keys are not referenced and stop here.
+    #[inline(always)]
+    pub fn may_step(&self, node: NodeId, key: &[u8]) -> bool {
+        key.first().is_none_or(|&byte| self.nodes[node as usize].may_have(byte))
+    }
+
+    /// May a key whose first byte is `byte` step from `node`? `byte` is the byte after the key's
+    /// opening quote: `"` for the empty key, which can step only to an empty segment (noted
+    /// under `.`), and `\\` for a key that starts with an escape, which may be anything.
+    #[inline(always)]
+    pub fn may_open(&self, node: NodeId, byte: u8) -> bool {
+        byte == b'\\' || self.nodes[node as usize].may_have(if byte == b'"' { b'.' } else { byte })
+    }
+
+    /// The number of children of `node`, each a search of the rest of an event for
+    /// [`clear_of`](Self::clear_of).
+    #[inline]
+    pub fn needle_count(&self, node: NodeId) -> usize {
+        self.nodes[node as usize].needles.len()
+    }
+
+    /// The first bytes of the keys that may step from `node`, for a skim; `None` when there are too
+    /// many to skim for.
+    #[inline]
+    pub fn firsts(&self, node: NodeId) -> Option<&Firsts> {
+        self.nodes[node as usize].firsts.as_ref()
+    }
+
     /// [`step`](Self::step), also saying whether the key was dotted (split into several segments).
     #[inline]
     pub fn step_dotted(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, bool)> {
-        let mut node = node;
         if let Some(&byte) = key.first() {
             if !self.nodes[node as usize].may_have(byte) {
                 return None;
             }
         }
+        self.step_unchecked(node, key)
+    }
+
+    /// [`step_dotted`](Self::step_dotted) for a key that passed [`may_step`](Self::may_step).
+    #[inline]
+    pub fn step_unchecked(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, bool)> {
+        let mut node = node;
         // No segment contains a dot, so a direct hit is a plain key; most keys are plain, and most
         // keys an event has are not referenced, so look before searching the key for a dot.
         let direct = self.nodes[node as usize].children.get(key);

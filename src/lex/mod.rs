@@ -9,7 +9,7 @@
 
 mod skip;
 
-pub(crate) use skip::{skip_brackets, Unclosed};
+pub(crate) use skip::{skim, skim_within, skip_brackets, Firsts, Skim, Unclosed};
 
 /// The UTF-8 byte-order mark, which a document may start with.
 pub(crate) const BOM: &str = "\u{feff}";

@@ -94,6 +94,161 @@ pub fn skip_brackets(bytes: &[u8], pos: usize, mut depth: usize) -> Result<usize
     }
 }
 
+/// What [`skim`] stopped at, first in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Skim {
+    /// The opening quote of a key (a string followed by `:`) whose first byte was wanted.
+    Key(usize),
+    /// `{` or `[` outside strings.
+    Open(usize),
+    /// `}` or `]` outside strings.
+    Close(usize),
+    /// The input ended (possibly inside a string).
+    End,
+}
+
+/// The first bytes of the keys a [`skim`] stops at: up to three bytes, compared 64 at a time,
+/// and always a backslash (a key that starts with an escape may be anything once unescaped);
+/// with `empty`, also the empty key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Firsts {
+    bytes: [u8; 3],
+    len: u8,
+    empty: bool,
+}
+
+impl Firsts {
+    /// The set of `bytes` (and the empty key when `empty`), or `None` when it has more than three
+    /// distinct bytes other than the backslash.
+    pub(crate) fn new(bytes: impl IntoIterator<Item = u8>, empty: bool) -> Option<Firsts> {
+        let mut f = Firsts { empty, ..Firsts::default() };
+        for b in bytes {
+            if b == b'\\' || f.bytes[..usize::from(f.len)].contains(&b) {
+                continue;
+            }
+            *f.bytes.get_mut(usize::from(f.len))? = b;
+            f.len += 1;
+        }
+        Some(f)
+    }
+
+    /// Is `b` (the byte after a key's opening quote) a wanted first byte?
+    #[inline]
+    pub(crate) fn has(&self, b: u8) -> bool {
+        b == b'\\' || (b == b'"' && self.empty) || self.bytes[..usize::from(self.len)].contains(&b)
+    }
+}
+
+/// From `pos`, outside any string, finds the first of: a key (a string followed by `:`, after
+/// optional whitespace) whose first byte is `wanted` (the byte after the opening quote: `"` for
+/// the empty key, `\\` for one that starts with an escape), an opening bracket, a closing
+/// bracket. Nothing else is looked at: in an object, this jumps over members whose keys cannot
+/// matter and stops at the next container or the object's end, 64 bytes at a time, with the
+/// masks [`skip_brackets`] uses and one more per wanted byte. Escapes are tracked across blocks (a
+/// quote after an odd run of backslashes does not count).
+pub(crate) fn skim(bytes: &[u8], pos: usize, wanted: &Firsts) -> Skim {
+    skim_within(bytes, pos, usize::MAX, wanted)
+}
+
+/// [`skim`], giving up ([`Skim::End`]) after the block that reaches `max` bytes past `pos`.
+pub(crate) fn skim_within(bytes: &[u8], pos: usize, max: usize, wanted: &Firsts) -> Skim {
+    let n = bytes.len();
+    let limit = pos.saturating_add(max);
+    let mut i = pos;
+    let mut in_string = 0u64;
+    let mut escape_carry = 0u64;
+    let mut padded = [b' '; 64];
+    'blocks: loop {
+        if i >= limit {
+            return Skim::End;
+        }
+        let block: &[u8; 64] = match bytes.get(i..i + 64) {
+            Some(block) => block.try_into().expect("64 bytes"),
+            None if i < n => {
+                padded[..n - i].copy_from_slice(&bytes[i..]);
+                &padded
+            }
+            None => return Skim::End,
+        };
+        let m = Masks::of(block);
+        let mut quote = m.quote;
+        if m.backslash | escape_carry != 0 {
+            quote &= !escaped(m.backslash, &mut escape_carry);
+        }
+        // Inside strings: from an opening quote up to (not including) its closing quote.
+        let inside = prefix_xor(quote) ^ in_string;
+        in_string = 0u64.wrapping_sub(inside >> 63);
+        let structural = (m.open | m.close) & !inside;
+        // Opening quotes before the first bracket.
+        let before = if structural == 0 { u64::MAX } else { (1u64 << structural.trailing_zeros()) - 1 };
+        let mut starts = quote & inside & before;
+        if starts != 0 {
+            // Keep the opening quotes followed by a wanted byte (the last one's is in the next block).
+            let mut follow = m.backslash | if wanted.empty { m.quote } else { 0 };
+            for &c in &wanted.bytes[..usize::from(wanted.len)] {
+                follow |= eq_mask(block, c);
+            }
+            let last = starts >> 63 == 1 && bytes.get(i + 64).is_some_and(|&b| wanted.has(b));
+            starts &= follow >> 1 | u64::from(last) << 63;
+        }
+        while starts != 0 {
+            let k = starts.trailing_zeros();
+            starts &= starts - 1;
+            // Is it a key? Find its closing quote: in this block from the masks, else by a scan
+            // (and the block scan resumes after it).
+            let closes = quote & !inside & (u64::MAX << k);
+            let end = if closes != 0 {
+                i + closes.trailing_zeros() as usize + 1
+            } else {
+                match super::skip_string(bytes, i + k as usize) {
+                    Some(end) => end,
+                    None => return Skim::End,
+                }
+            };
+            if bytes.get(super::skip_ws(bytes, end)) == Some(&b':') {
+                return Skim::Key(i + k as usize);
+            }
+            if closes == 0 {
+                i = end;
+                in_string = 0;
+                escape_carry = 0;
+                continue 'blocks;
+            }
+        }
+        if structural != 0 {
+            let at = i + structural.trailing_zeros() as usize;
+            return if m.open >> structural.trailing_zeros() & 1 == 1 { Skim::Open(at) } else { Skim::Close(at) };
+        }
+        i += 64;
+    }
+}
+
+/// Bit `k` is set when byte `k` of the block is `c`.
+#[inline]
+fn eq_mask(block: &[u8; 64], c: u8) -> u64 {
+    use wide::u8x16;
+    let mut mask = 0u64;
+    for (j, chunk) in block.chunks_exact(16).enumerate() {
+        let v = u8x16::new(chunk.try_into().expect("16 bytes"));
+        mask |= u64::from(v.simd_eq(u8x16::splat(c)).to_bitmask()) << (16 * j);
+    }
+    mask
+}
+
+/// The bytes of a block escaped by a backslash (the byte after an odd run of backslashes), given
+/// its backslashes and whether the first byte is escaped by a run that ended the previous block
+/// (`carry`, updated for the next block). The carry-propagating addition of simdjson's stage 1.
+#[inline]
+fn escaped(backslash: u64, carry: &mut u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    let backslash = backslash & !*carry;
+    let follows = backslash << 1 | *carry;
+    let odd_starts = backslash & !EVEN & !follows;
+    let (even_runs, overflow) = odd_starts.overflowing_add(backslash);
+    *carry = u64::from(overflow);
+    (EVEN ^ (even_runs << 1)) & follows
+}
+
 /// Bit `k` of each mask is set when byte `k` of a 64-byte block is that character.
 struct Masks {
     quote: u64,
@@ -228,6 +383,58 @@ mod tests {
         assert_eq!(skip_brackets(cases[6].as_bytes(), 0, 0), Err(Unclosed::String));
     }
 
+    /// [`skim`] byte by byte, as its reference.
+    fn skim_scalar(bytes: &[u8], pos: usize, wanted: impl Fn(u8) -> bool) -> Skim {
+        let mut i = pos;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'"' => {
+                    let start = i;
+                    i += 1;
+                    loop {
+                        match bytes.get(i) {
+                            None => return Skim::End,
+                            Some(b'"') => break,
+                            Some(b'\\') => i += 2,
+                            Some(_) => i += 1,
+                        }
+                    }
+                    let mut j = i + 1;
+                    while bytes.get(j).is_some_and(|b| b" \t\n\r".contains(b)) {
+                        j += 1;
+                    }
+                    if bytes.get(j) == Some(&b':') && wanted(bytes[start + 1]) {
+                        return Skim::Key(start);
+                    }
+                }
+                b'{' | b'[' => return Skim::Open(i),
+                b'}' | b']' => return Skim::Close(i),
+                // Outside strings (invalid JSON) a backslash still escapes a quote or a backslash,
+                // as in the block scan, which finds escapes before it knows where strings are.
+                b'\\' if matches!(bytes.get(i + 1), Some(b'"' | b'\\')) => i += 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        Skim::End
+    }
+
+    #[test]
+    fn skim_stops_at_wanted_strings_and_brackets() {
+        let text = r#"{"MAPBLKLOT":"0001001","BLKLOT":"0001001","BLOCK_NUM":"0001","LOT_NUM":"001","FROM_ST":"2761","TO_ST":"2763","STREET":"FOLSOM"}"#;
+        let at = text.find("\"STREET").unwrap();
+        let s = Firsts::new(*b"S", false).unwrap();
+        assert_eq!(skim(text.as_bytes(), 1, &s), Skim::Key(at));
+        assert_eq!(skim(text.as_bytes(), 1, &Firsts::new(*b"0", false).unwrap()), Skim::Close(text.len() - 1));
+        assert_eq!(skim(text.as_bytes(), 1, &Firsts::new(*b"Z", false).unwrap()), Skim::Close(text.len() - 1));
+        assert_eq!(skim_within(text.as_bytes(), 1, 10, &s), Skim::End);
+        assert_eq!(Firsts::new(*b"abcd", false), None);
+        let text = format!(r#""{}\\\"S[" , "a\\\\", "S"#, "x".repeat(70));
+        assert_eq!(skim(text.as_bytes(), 0, &s), skim_scalar(text.as_bytes(), 0, |b| s.has(b)));
+        assert_eq!(skim(b"  [", 0, &s), Skim::Open(2));
+        assert_eq!(skim(b"\"abc", 0, &s), Skim::End);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
         /// Any text over the bytes that matter (and a multi-byte character), from any start depth.
@@ -245,6 +452,21 @@ mod tests {
             prop_assume!(start.is_some());
             let start = start.unwrap_or_default();
             prop_assert_eq!(skip_brackets(text.as_bytes(), start, depth), scalar(text.as_bytes(), start, depth));
+        }
+
+        /// Any text over the bytes that matter, from any start outside a string.
+        #[test]
+        fn skim_equals_byte_skim(
+            text in proptest::collection::vec(
+                prop::sample::select(vec!["\"", "\\", "[", "]", "{", "}", "a", "S", " ", ",", ":", "\":", "é", "\\\"", "\\\\", "aaaaaaaaaaaaaaaa", "\"S"]),
+                0..300,
+            ),
+        ) {
+            let text: String = text.concat();
+            for (bytes, empty) in [(&b"S"[..], true), (&b"Sa"[..], false), (&b""[..], false)] {
+                let wanted = Firsts::new(bytes.iter().copied(), empty).unwrap();
+                prop_assert_eq!(skim(text.as_bytes(), 0, &wanted), skim_scalar(text.as_bytes(), 0, |b| wanted.has(b)));
+            }
         }
     }
 }

@@ -617,16 +617,10 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
         if memchr::memchr(b'\\', hay).is_some() {
             return false;
         }
-        let mut n = node;
-        loop {
-            if !self.paths.clear_of(n, hay) {
-                return false;
-            }
-            match self.paths.parent(n) {
-                Some(p) if ancestors => n = p,
-                _ => return true,
-            }
+        if ancestors {
+            return self.paths.clear_up(node, hay);
         }
+        self.paths.clear_of(node, hay)
     }
 
     /// May the read stop here, inside `node`'s object, with every key it refers to seen? Not when

@@ -308,6 +308,90 @@ impl PathTrie {
         true
     }
 
+    /// [`clear_of`](Self::clear_of) for `node` and every node above it. In one pass when their
+    /// children's segments start with at most three distinct bytes (and none is empty): `memchr`
+    /// finds those bytes (vectorised, chosen at run time), and a hit counts only where a quote
+    /// precedes it and the segment it starts (up to a `"` or `.`) is a child of one of the nodes.
+    /// Otherwise, or when the text is full of those bytes, one search per child.
+    pub fn clear_up(&self, node: NodeId, hay: &[u8]) -> bool {
+        // The innermost level is searched child by child: its own object's later keys are in
+        // `hay` and often share first bytes with its children. The levels above go in one pass.
+        let above = match self.parent(node) {
+            Some(_) if !self.clear_of(node, hay) => return false,
+            Some(parent) => parent,
+            None => node,
+        };
+        if let Some(clear) = self.clear_up_by_bytes(above, hay) {
+            return clear;
+        }
+        let mut n = above;
+        loop {
+            if !self.clear_of(n, hay) {
+                return false;
+            }
+            match self.parent(n) {
+                Some(p) => n = p,
+                None => return true,
+            }
+        }
+    }
+
+    /// The one-pass [`clear_up`](Self::clear_up), or `None` when it does not apply or gives up.
+    fn clear_up_by_bytes(&self, node: NodeId, hay: &[u8]) -> Option<bool> {
+        /// Hits looked at before the search per child takes over.
+        const BUDGET: usize = 32;
+        if hay.len() < 256 {
+            return None;
+        }
+        let (mut set, mut len) = ([0u8; 3], 0);
+        let mut n = node;
+        loop {
+            let firsts = self.nodes[n as usize].firsts.as_ref().filter(|f| !f.empty())?;
+            for &b in firsts.bytes() {
+                if !set[..len].contains(&b) {
+                    *set.get_mut(len)? = b;
+                    len += 1;
+                }
+            }
+            match self.parent(n) {
+                Some(p) => n = p,
+                None => break,
+            }
+        }
+        let scan = |hits: &mut dyn Iterator<Item = usize>| -> Option<bool> {
+            for (count, i) in hits.enumerate() {
+                if count == BUDGET {
+                    return None;
+                }
+                if i == 0 || hay[i - 1] != b'"' {
+                    continue;
+                }
+                // A segment ends at a `"` or `.` (as [`clear_of`](Self::clear_of) has it).
+                let Some(len) = hay[i..].iter().position(|&b| b == b'"' || b == b'.') else {
+                    continue;
+                };
+                let segment = &hay[i..i + len];
+                let mut n = node;
+                loop {
+                    if self.nodes[n as usize].children.get(segment).is_some() {
+                        return Some(false);
+                    }
+                    match self.parent(n) {
+                        Some(p) => n = p,
+                        None => break,
+                    }
+                }
+            }
+            Some(true)
+        };
+        match len {
+            0 => Some(true),
+            1 => scan(&mut memchr::memchr_iter(set[0], hay)),
+            2 => scan(&mut memchr::memchr2_iter(set[0], set[1], hay)),
+            _ => scan(&mut memchr::memchr3_iter(set[0], set[1], set[2], hay)),
+        }
+    }
+
     /// Do referenced paths continue below `node`?
     #[inline]
     pub fn descends(&self, node: NodeId) -> bool {
@@ -369,6 +453,40 @@ pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// [`PathTrie::clear_up`] as the definition says: each level searched child by child.
+    fn clear_up_naive(t: &PathTrie, node: NodeId, hay: &[u8]) -> bool {
+        let mut n = node;
+        loop {
+            if !t.clear_of(n, hay) {
+                return false;
+            }
+            match t.parent(n) {
+                Some(p) => n = p,
+                None => return true,
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// The one-pass search of the levels above a stop answers as one search per child, whatever
+        /// the first bytes (one to many, shared, empty segments) and however full of them the text.
+        #[test]
+        fn clear_up_equals_search_per_child(
+            paths in prop::collection::vec(prop::collection::vec(prop::sample::select(vec!["a", "b", "ab", "ba", "c", "", "d", "e"]), 1..4), 1..5),
+            hay in prop::collection::vec(prop::sample::select(vec!["\"", ".", "a", "b", "ab", "ba", "x", ":", ",", "{", "}", "\"a\"", "\"ab."]), 0..200),
+            pad in 0usize..400,
+        ) {
+            let paths: Vec<String> = paths.iter().map(|p| p.join(".")).collect();
+            let t = PathTrie::new(paths.iter().map(String::as_str));
+            let hay = format!("{}{}", "x".repeat(pad), hay.concat());
+            for node in 0..t.nodes.len() as NodeId {
+                prop_assert_eq!(t.clear_up(node, hay.as_bytes()), clear_up_naive(&t, node, hay.as_bytes()), "node {} of {:?}", node, paths);
+            }
+        }
+    }
 
     #[test]
     fn dotted_keys_walk_like_nesting() {

@@ -37,7 +37,7 @@ struct SmallChild {
 
 /// The first eight bytes of `key` as a little-endian word, zero-padded.
 #[inline]
-fn head(key: &[u8]) -> u64 {
+pub(crate) fn head(key: &[u8]) -> u64 {
     match key.get(..8) {
         Some(h) => u64::from_le_bytes(h.try_into().expect("8 bytes")),
         None => key.iter().rev().fold(0, |h, &b| h << 8 | u64::from(b)),
@@ -66,9 +66,15 @@ fn has_dot(key: &[u8]) -> bool {
 impl Children {
     #[inline]
     fn get(&self, key: &[u8]) -> Option<NodeId> {
+        self.get_with(key, head(key))
+    }
+
+    /// [`get`](Self::get) with the key's [`head`] already at hand.
+    #[inline]
+    fn get_with(&self, key: &[u8], h: u64) -> Option<NodeId> {
         match self {
             Children::Small(list) => {
-                let (h, len) = (head(key), key.len());
+                let len = key.len();
                 list.iter()
                     .find(|c| c.head == h && c.len == len && (len <= 8 || c.segment[8..] == key[8..]))
                     .map(|c| c.node)
@@ -234,10 +240,17 @@ impl PathTrie {
     /// [`step_dotted`](Self::step_dotted) for a key that passed [`may_step`](Self::may_step).
     #[inline]
     pub fn step_unchecked(&self, node: NodeId, key: &[u8]) -> Option<(NodeId, bool)> {
+        self.step_with_head(node, key, head(key))
+    }
+
+    /// [`step_unchecked`](Self::step_unchecked) with the key's [`head`] at hand (a reader takes it
+    /// from the event text in one load).
+    #[inline]
+    pub fn step_with_head(&self, node: NodeId, key: &[u8], h: u64) -> Option<(NodeId, bool)> {
         let mut node = node;
         // No segment contains a dot, so a direct hit is a plain key; most keys are plain, and most
         // keys an event has are not referenced, so look before searching the key for a dot.
-        let direct = self.nodes[node as usize].children.get(key);
+        let direct = self.nodes[node as usize].children.get_with(key, h);
         if direct.is_some() || !has_dot(key) {
             return direct.map(|n| (n, false));
         }

@@ -72,24 +72,23 @@ pub fn skip_brackets(bytes: &[u8], pos: usize, mut depth: usize) -> Result<usize
         in_string = inside >> 63 == 1;
         let open = m.open & !inside;
         let close = m.close & !inside;
-        let mut rest = open | close;
-        // Three brackets or fewer (most blocks of most events): one step each. More: a block
-        // whose closing brackets are fewer than the depth cannot end the value, and two
-        // population counts update the depth.
-        let fewer = |x: u64| x & x.wrapping_sub(1);
-        let dense = fewer(fewer(fewer(rest))) != 0;
-        if dense && (close.count_ones() as usize) < depth {
-            depth = depth + open.count_ones() as usize - close.count_ones() as usize;
-            rest = 0;
-        }
-        while rest != 0 {
-            let k = rest.trailing_zeros();
-            // Depth is at least one before each bracket: a closing one takes it to zero at worst.
-            depth = depth + 1 - 2 * (close >> k & 1) as usize;
-            if depth == 0 {
-                return Ok(i + k as usize + 1);
+        let closes = close.count_ones() as usize;
+        if closes < depth {
+            depth = depth + open.count_ones() as usize - closes;
+        } else {
+            let mut rest = open | close;
+            while rest != 0 {
+                let k = rest.trailing_zeros();
+                if open >> k & 1 == 1 {
+                    depth += 1;
+                } else {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Ok(i + k as usize + 1);
+                    }
+                }
+                rest &= rest - 1;
             }
-            rest &= rest - 1;
         }
         i += 64;
     }

@@ -243,6 +243,10 @@ fn key_fields(fields: &[Field]) -> Vec<usize> {
         .unwrap_or_default()
 }
 
+/// Up to this many leaves (none inside an array), a candidate branch's fields are checked by
+/// scanning the leaves, without grouping them by path.
+const FLAT_LEAVES: usize = 16;
+
 /// One branch of one rule, its paths renumbered into the machine's path table.
 #[derive(Debug)]
 struct MBranch {
@@ -423,19 +427,31 @@ impl Machine {
         });
         // A direct hit already answers "any match?".
         let done = first_only && !hits.is_empty();
+        // No leaf came from inside an array: array consistency cannot reject anything, so a full
+        // mask is a proof, and the other fields are checked one by one against a few leaves
+        // without grouping them by path first.
+        let no_arrays = leaves.steps.is_empty();
+        let few = no_arrays && leaves.leaves.len() <= FLAT_LEAVES;
         for b in candidates.chain(core.always.iter().copied()).take_while(|_| !done) {
             let mb = &core.branches[b as usize];
             if hits.contains(&mb.rule) {
                 continue;
             }
-            if !built {
-                by_path.build(leaves, core.paths.len());
-                built = true;
-            }
-            // When no leaf of the branch's paths came from inside an array, array consistency cannot
-            // reject anything, and a full mask over all-indexed fields is a proof.
-            let flat = || mb.fields.iter().all(|f| !by_path.trailed[f.path]);
-            if (mb.mask_decides && flat()) || eval::branch_matches(&mb.fields, event, leaves, by_path, eval) {
+            let matched = if mb.mask_decides && no_arrays {
+                true
+            } else if few {
+                eval::fields_match_flat(&mb.fields, event, leaves)
+            } else {
+                if !built {
+                    by_path.build(leaves, core.paths.len());
+                    built = true;
+                }
+                // When no leaf of the branch's paths came from inside an array, a full mask over
+                // all-indexed fields is a proof.
+                let flat = || mb.fields.iter().all(|f| !by_path.trailed[f.path]);
+                (mb.mask_decides && flat()) || eval::branch_matches(&mb.fields, event, leaves, by_path, eval)
+            };
+            if matched {
                 hits.push(mb.rule);
                 if first_only {
                     break;

@@ -90,6 +90,23 @@ impl ByPath {
     }
 }
 
+/// [`branch_matches`] when no leaf came from inside an array: then every choice of leaves is
+/// consistent, and each field is on its own: satisfied by a leaf at its path that one of its
+/// matchers accepts, or (`exists: false`) by no leaf at its path at all.
+pub(crate) fn fields_match_flat(fields: &[Field], event: &str, leaves: &Leaves) -> bool {
+    fields.iter().all(|field| {
+        let mut present = false;
+        for leaf in leaves.leaves.iter().filter(|l| l.path as usize == field.path) {
+            present = true;
+            let value = leaves.value(leaf, event);
+            if field.matchers.iter().any(|m| test(m, &value)) {
+                return true;
+            }
+        }
+        field.absent_ok && !present
+    })
+}
+
 /// Does the branch match? Fields are satisfied by one leaf each, chosen so that no two chosen leaves
 /// come from different elements of one array; a field with `exists: false` may instead be satisfied
 /// by having no leaf consistent with the chosen ones.

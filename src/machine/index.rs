@@ -99,7 +99,9 @@ impl<K: std::hash::Hash + Eq> SlotMap<K> {
         self.bloom = bloom.into_boxed_slice();
     }
 
-    /// The slots under `key` (none if absent).
+    /// The slots under `key` (none if absent). The check for an empty map is inlined: most paths
+    /// have no keys of most kinds.
+    #[inline(always)]
     fn get<Q>(&self, key: &Q) -> &[Slot]
     where
         K: std::borrow::Borrow<Q>,
@@ -108,6 +110,14 @@ impl<K: std::hash::Hash + Eq> SlotMap<K> {
         if self.map.is_empty() {
             return &[];
         }
+        self.lookup(key)
+    }
+
+    fn lookup<Q>(&self, key: &Q) -> &[Slot]
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: std::hash::Hash + Eq + ?Sized,
+    {
         if !self.bloom.is_empty() {
             let (w, bits) = bloom_bits(bloom_hash(key), self.bloom.len());
             if self.bloom[w] & bits != bits {

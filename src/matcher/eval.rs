@@ -26,6 +26,7 @@ pub(crate) fn test(m: &Matcher, v: &Value<'_>) -> bool {
 }
 
 /// Is the value one that `anything-but` excludes? Values of the other type are never excluded.
+#[inline]
 pub(crate) fn excluded(a: &AnythingBut, v: &Value<'_>) -> bool {
     match (a, v) {
         (AnythingBut::Strings(l), Value::String(x)) => l.iter().any(|s| **s == **x),

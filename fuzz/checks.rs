@@ -202,17 +202,6 @@ impl Node {
         found
     }
 
-    /// Some object has two keys with the same first dot-segment (`"a"` and `"a.b"`, or a repeated
-    /// key): what `ReadMode::EarlyStop` may not see (PATTERNS.md §1.3).
-    pub fn has_shared_first_segments(&self) -> bool {
-        let mut found = false;
-        self.walk(&mut |n| {
-            let mut seen = HashSet::new();
-            found |= n.members().iter().any(|(k, _)| !seen.insert(k.split('.').next().unwrap_or("")));
-        });
-        found
-    }
-
     /// The spelling of every number.
     pub fn numbers<'t>(&self, text: &'t str) -> Vec<&'t str> {
         let mut out = Vec::new();
@@ -570,10 +559,11 @@ impl<'t> EventFacts<'t> {
         serde_json::from_str(self.text.strip_prefix('\u{feff}').unwrap_or(self.text)).ok()
     }
 
-    /// Verdicts of `ReadMode::EarlyStop` equal the others' (PATTERNS.md §1.3: it may miss repeated
-    /// keys and dotted keys whose first segment was seen).
+    /// Verdicts of `ReadMode::EarlyStop` equal the others': it stops only where no later key can
+    /// repeat a named one or be a dotted key through one (PATTERNS.md §1.3), so on every readable
+    /// event, repeated and dotted keys included.
     fn early_stop_exact(&self) -> bool {
-        self.readable().is_some_and(|t| !t.has_shared_first_segments())
+        self.readable().is_some()
     }
 }
 

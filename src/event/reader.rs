@@ -385,8 +385,8 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
         let all: u64 = if children >= 64 { u64::MAX } else { (1u64 << children) - 1 };
         let mut seen = 0u64;
         // Outside `Strict`, a run of members whose keys cannot step from `node` is skimmed over
-        // from its second member on (`unwanted`: the member just read was one): a skim costs
-        // about two members read one by one, so a single member is read, not skimmed.
+        // from its second member on (after a member whose key did not step): a skim costs about
+        // two members read one by one, so a single member is read, not skimmed.
         let skim = node.filter(|_| self.mode != ReadMode::Strict);
         self.ws();
         if self.peek() == Some(b'}') {

@@ -39,6 +39,22 @@ pub(crate) fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
 /// bytes, and although they may flag bytes after a true hit, the lowest flag is always exact.
 #[inline]
 pub fn string_run(bytes: &[u8], mut i: usize, controls: bool) -> usize {
+    // Sixteen bytes at a time while they last (most keys and short values end in the first):
+    // compares give a mask of the stop bytes, and its lowest bit is the answer.
+    while let Some(chunk) = bytes.get(i..i + 16) {
+        use wide::u8x16;
+        let v = u8x16::new(chunk.try_into().expect("16 bytes"));
+        let mut stop = v.simd_eq(u8x16::splat(b'"')) | v.simd_eq(u8x16::splat(b'\\'));
+        if controls {
+            // An unsigned `v < 0x20`: the minimum with 0x1f is `v` itself.
+            stop |= v.min(u8x16::splat(0x1f)).simd_eq(v);
+        }
+        let bits = stop.to_bitmask();
+        if bits != 0 {
+            return i + bits.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;

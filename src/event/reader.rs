@@ -620,13 +620,10 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
     /// Only the stop that ends the whole read is taken; an inner object is read to its end.
     fn clear(&self, node: NodeId, from: usize, to: usize, ancestors: bool) -> bool {
         let hay = &self.bytes[from.min(to)..to];
-        if memchr::memchr(b'\\', hay).is_some() {
-            return false;
-        }
         if ancestors {
             return self.paths.clear_up(node, hay);
         }
-        self.paths.clear_of(node, hay)
+        memchr::memchr(b'\\', hay).is_none() && self.paths.clear_of(node, hay)
     }
 
     /// May the read stop here, inside `node`'s object, with every key it refers to seen? Not when

@@ -321,7 +321,8 @@ impl PathTrie {
         true
     }
 
-    /// [`clear_of`](Self::clear_of) for `node` and every node above it. In one pass when their
+    /// [`clear_of`](Self::clear_of) for `node` and every node above it, and no backslash in `hay`
+    /// (a key written with escapes could be any of them). The levels above `node` in one pass when their
     /// children's segments start with at most three distinct bytes (and none is empty): `memchr`
     /// finds those bytes (vectorised, chosen at run time), and a hit counts only where a quote
     /// precedes it and the segment it starts (up to a `"` or `.`) is a child of one of the nodes.
@@ -337,6 +338,9 @@ impl PathTrie {
         if let Some(clear) = self.clear_up_by_bytes(above, hay) {
             return clear;
         }
+        if memchr::memchr(b'\\', hay).is_some() {
+            return false;
+        }
         let mut n = above;
         loop {
             if !self.clear_of(n, hay) {
@@ -349,7 +353,9 @@ impl PathTrie {
         }
     }
 
-    /// The one-pass [`clear_up`](Self::clear_up), or `None` when it does not apply or gives up.
+    /// The one-pass [`clear_up`](Self::clear_up) of `node` and the nodes above it, the backslash
+    /// check included (a backslash is one more byte to look for when there is room), or `None`
+    /// when it does not apply or gives up.
     fn clear_up_by_bytes(&self, node: NodeId, hay: &[u8]) -> Option<bool> {
         /// Hits looked at before the search per child takes over.
         const BUDGET: usize = 32;
@@ -371,8 +377,17 @@ impl PathTrie {
                 None => break,
             }
         }
+        if len < 3 {
+            set[len] = b'\\';
+            len += 1;
+        } else if memchr::memchr(b'\\', hay).is_some() {
+            return Some(false);
+        }
         let scan = |hits: &mut dyn Iterator<Item = usize>| -> Option<bool> {
             for (count, i) in hits.enumerate() {
+                if hay[i] == b'\\' {
+                    return Some(false);
+                }
                 if count == BUDGET {
                     return None;
                 }
@@ -398,7 +413,6 @@ impl PathTrie {
             Some(true)
         };
         match len {
-            0 => Some(true),
             1 => scan(&mut memchr::memchr_iter(set[0], hay)),
             2 => scan(&mut memchr::memchr2_iter(set[0], set[1], hay)),
             _ => scan(&mut memchr::memchr3_iter(set[0], set[1], set[2], hay)),
@@ -470,6 +484,9 @@ mod tests {
 
     /// [`PathTrie::clear_up`] as the definition says: each level searched child by child.
     fn clear_up_naive(t: &PathTrie, node: NodeId, hay: &[u8]) -> bool {
+        if hay.contains(&b'\\') {
+            return false;
+        }
         let mut n = node;
         loop {
             if !t.clear_of(n, hay) {
@@ -489,7 +506,7 @@ mod tests {
         #[test]
         fn clear_up_equals_search_per_child(
             paths in prop::collection::vec(prop::collection::vec(prop::sample::select(vec!["a", "b", "ab", "ba", "c", "", "d", "e"]), 1..4), 1..5),
-            hay in prop::collection::vec(prop::sample::select(vec!["\"", ".", "a", "b", "ab", "ba", "x", ":", ",", "{", "}", "\"a\"", "\"ab."]), 0..200),
+            hay in prop::collection::vec(prop::sample::select(vec!["\"", ".", "a", "b", "ab", "ba", "x", ":", ",", "{", "}", "\"a\"", "\"ab.", "aaaaaaaa", "\"b\"", "\\"]), 0..200),
             pad in 0usize..400,
         ) {
             let paths: Vec<String> = paths.iter().map(|p| p.join(".")).collect();

@@ -12,29 +12,8 @@
 #[path = "workload/mod.rs"]
 mod cl2;
 
-use std::collections::HashMap;
-
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use eventsift::ReadMode;
-
-fn quamina_for(set: &cl2::RuleSet) -> Option<quamina::Quamina<String>> {
-    let mut q = quamina::Quamina::<String>::new();
-    for (id, pattern, _) in &set.rules {
-        q.add_pattern(id.clone(), pattern).ok()?;
-    }
-    Some(q)
-}
-
-fn quamina_counts(q: &quamina::Quamina<String>, set: &cl2::RuleSet, events: &[&str]) -> Vec<u64> {
-    let position: HashMap<&str, usize> = set.rules.iter().enumerate().map(|(i, r)| (r.0.as_str(), i)).collect();
-    let mut counts = vec![0; set.rules.len()];
-    for e in events {
-        for id in q.matches_for_event(e.as_bytes()).expect("valid event") {
-            counts[position[id.as_str()]] += 1;
-        }
-    }
-    counts
-}
 
 fn bench(c: &mut Criterion) {
     let corpus = cl2::corpus(None);
@@ -65,8 +44,8 @@ fn bench(c: &mut Criterion) {
                 })
             });
         }
-        if let Some(q) = quamina_for(&set) {
-            cl2::assert_counts(&set, &quamina_counts(&q, &set, &checked_events));
+        if let Some(q) = cl2::quamina_for(&set) {
+            cl2::assert_counts(&set, &cl2::quamina_counts(&q, &set, checked_events.iter().copied()));
             group.bench_function(BenchmarkId::from_parameter("quamina-0.7"), |b| {
                 b.iter(|| {
                     let mut hits = 0;

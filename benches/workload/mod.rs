@@ -319,3 +319,31 @@ pub fn assert_counts(set: &RuleSet, counts: &[u64]) {
     let expected: Vec<u64> = set.rules.iter().map(|r| r.2).collect();
     assert_eq!(counts, expected.as_slice(), "{}: per-rule match counts differ from the expected ones", set.name);
 }
+
+/// The `quamina` crate's matcher of a rule set (rule ids = the set's rule names), or `None` when it
+/// rejects one of the patterns (it has no `equals-ignore-case` inside `prefix`/`suffix`, no
+/// `anything-but` forms but the list, no `$or`).
+pub fn quamina_for(set: &RuleSet) -> Option<quamina::Quamina<String>> {
+    let mut q = quamina::Quamina::<String>::new();
+    for (id, pattern, _) in &set.rules {
+        q.add_pattern(id.clone(), pattern).ok()?;
+    }
+    Some(q)
+}
+
+/// [`count`] for the `quamina` crate.
+pub fn quamina_counts<'a>(
+    q: &quamina::Quamina<String>,
+    set: &RuleSet,
+    events: impl IntoIterator<Item = &'a str>,
+) -> Vec<u64> {
+    let position: std::collections::HashMap<&str, usize> =
+        set.rules.iter().enumerate().map(|(i, r)| (r.0.as_str(), i)).collect();
+    let mut counts = vec![0; set.rules.len()];
+    for e in events {
+        for id in q.matches_for_event(e.as_bytes()).expect("valid event") {
+            counts[position[id.as_str()]] += 1;
+        }
+    }
+    counts
+}

@@ -12,6 +12,7 @@ use super::view::Payload;
 use crate::error::{Error, ErrorKind};
 use crate::event::reader::{self, Leaves, Raw};
 use crate::event::trie::{NodeId, ROOT};
+use crate::lex;
 use crate::machine::Machine;
 
 /// A Kinesis record as the stream consumer holds it: the fields of the record a Lambda function
@@ -292,36 +293,64 @@ impl Filter {
             match std::str::from_utf8(record.data) {
                 Err(_) => (Payload::Undecodable, ""),
                 Ok(text) => {
-                    // Validation and matching in one read, as the JSON payload's machine reads it.
-                    let plan = &plans[Payload::Json.index()];
-                    let trie = machines[Payload::Json.index()].trie();
-                    Plan::push(&plan.meta[..plan.before], record, leaves);
-                    match reader::read_value_into(text, trie, plan.data, 2, max_depth, leaves) {
-                        Ok(()) => {
-                            Plan::push(&plan.meta[plan.before..], record, leaves);
-                            return Fast::Done(decide(
-                                &machines[Payload::Json.index()],
-                                Payload::Json,
-                                text,
-                                scratch,
-                                first,
-                            ));
-                        }
-                        // Valid JSON may still nest too deeply once inside the view: the view decides.
-                        Err(e) if e.kind() == ErrorKind::EventTooDeep => return Fast::General,
-                        Err(_) => {
-                            leaves.clear();
-                            (Payload::Plain, "")
+                    match scalar(text) {
+                        Some(false) => (Payload::Plain, ""),
+                        // A number, `true`, `false` or `null`: JSON with nothing inside to match.
+                        Some(true) => (Payload::Json, ""),
+                        None => {
+                            // Validation and matching in one read, as the JSON payload's machine reads it.
+                            let plan = &plans[Payload::Json.index()];
+                            let trie = machines[Payload::Json.index()].trie();
+                            Plan::push(&plan.meta[..plan.before], record, leaves);
+                            match reader::read_value_into(text, trie, plan.data, 2, max_depth, leaves) {
+                                Ok(()) => {
+                                    Plan::push(&plan.meta[plan.before..], record, leaves);
+                                    return Fast::Done(decide(
+                                        &machines[Payload::Json.index()],
+                                        Payload::Json,
+                                        text,
+                                        scratch,
+                                        first,
+                                    ));
+                                }
+                                // Valid JSON may still nest too deeply once inside the view: the view decides.
+                                Err(e) if e.kind() == ErrorKind::EventTooDeep => return Fast::General,
+                                Err(_) => {
+                                    leaves.clear();
+                                    (Payload::Plain, "")
+                                }
+                            }
                         }
                     }
                 }
             }
         };
-        // Not JSON: only the metadata can be matched (a plain-string condition on `data` itself,
-        // which would see the text, is not allowed for Kinesis; see `Plan::new`).
+        // Not JSON, or a JSON scalar: only the metadata can be matched (a plain-string condition on
+        // `data` itself, which would see the text, is not allowed for Kinesis; see `Plan::new`).
         let plan = &plans[payload.index()];
         Plan::push(&plan.meta, record, leaves);
         Fast::Done(decide(&machines[payload.index()], payload, text, scratch, first))
+    }
+}
+
+/// What the first bytes of `text` tell without reading it: `Some(false)` not JSON (blank, or not
+/// how a JSON value starts), `Some(true)` a JSON scalar other than a string (a number, `true`,
+/// `false`, `null`, with only whitespace around it), `None` an object, an array or a string, to be
+/// read. Exactly `reader::validate`'s answer where it answers, without building the error that
+/// the reader returns for text that is not JSON (the common plain-text payload allocates nothing).
+fn scalar(text: &str) -> Option<bool> {
+    let b = text.as_bytes();
+    let start = lex::skip_ws(b, 0);
+    let only_ws_after = |end: usize| lex::skip_ws(b, end) == b.len();
+    let word = |w: &[u8]| b[start..].starts_with(w) && only_ws_after(start + w.len());
+    let Some(first) = b.get(start) else { return Some(false) };
+    match first {
+        b'{' | b'[' | b'"' => None,
+        b'-' | b'0'..=b'9' => Some(matches!(lex::number(b, start), Ok(end) if only_ws_after(end))),
+        b't' => Some(word(b"true")),
+        b'f' => Some(word(b"false")),
+        b'n' => Some(word(b"null")),
+        _ => Some(false),
     }
 }
 
@@ -438,6 +467,11 @@ mod tests {
             1 => json().prop_map(|j| format!("{j} x").into_bytes()),
             1 => prop::collection::vec(any::<u8>(), 0..12),
             1 => Just(vec![0xef, 0xbb, 0xbf, b'{', b'}']),
+            2 => prop::sample::select(vec![
+                "-", "1e", "12-07", "tru", "true ", " null\n", "nullx", "falsey", "false", "2026-12-07T10:00:00Z WARN",
+                "0x10", "01", "1.", "-0.0e+0", " 42 ", "1 2", "\"str\"", "\"open", "{", "[1,", "{\"a\":1}}", "\u{a0}1",
+            ])
+            .prop_map(|s| s.as_bytes().to_vec()),
             1 => Just(Vec::new()),
         ]
     }

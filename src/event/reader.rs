@@ -669,18 +669,17 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
 
 /// Reads `text` as one JSON value (whitespace around it allowed) that sits in an event at trie node
 /// `node` (`None`: no referenced path goes there) and at nesting `depth` (the top-level object is
-/// 1, its members' values 2), in `mode` ([`ReadMode::Strict`] validates all of it as [`validate`]
-/// does), and appends its leaf occurrences to `out`, which is *not* cleared: the caller may already
-/// have put leaves there. The leaves are those the reader records for the same value inside an
-/// event read with [`read`] in that mode. Referenced containers (all of them in `Strict`) nested
-/// deeper than `max_depth` are an [`ErrorKind::EventTooDeep`] error.
+/// 1, its members' values 2), validating all of it as [`validate`] does ([`ReadMode::Strict`]), and
+/// appends its leaf occurrences to `out`, which is *not* cleared: the caller may already have put
+/// leaves there. The leaves are those the reader records for the same value inside an event read
+/// with [`read`]. Containers nested deeper than `max_depth` are an
+/// [`ErrorKind::EventTooDeep`] error.
 pub(crate) fn read_value_into(
     text: &str,
     paths: &PathTrie,
     node: Option<NodeId>,
     depth: usize,
     max_depth: usize,
-    mode: ReadMode,
     out: &mut Leaves,
 ) -> Result<(), Error> {
     out.stack.clear();
@@ -697,7 +696,7 @@ pub(crate) fn read_value_into(
         pos: 0,
         paths,
         max_depth,
-        mode,
+        mode: ReadMode::Strict,
         stopped: false,
         closing: false,
         arrays: 0,

@@ -332,8 +332,6 @@ pub struct Scratch {
     pub(crate) machine: MachineScratch,
     /// A record's text, when a typed record is decided on it ([`Filter::evaluate_kinesis`]).
     pub(crate) json: String,
-    /// The open containers while a typed record's data is checked as JSON.
-    pub(crate) stack: Vec<bool>,
 }
 
 thread_local! {

@@ -9,8 +9,8 @@
 
 use super::filter::{Filter, Scratch, Verdict};
 use super::view::Payload;
-use crate::error::Error;
-use crate::event::reader::{self, Leaves, Raw, ReadMode};
+use crate::error::{Error, ErrorKind};
+use crate::event::reader::{self, Leaves, Raw};
 use crate::event::trie::{NodeId, ROOT};
 use crate::lex;
 use crate::machine::Machine;
@@ -285,153 +285,72 @@ impl Filter {
         if empty {
             return Fast::Done(Verdict { keep: true, payload: Payload::AsIs, filters: 0 });
         }
-        scratch.machine.leaves_mut().clear();
+        let leaves = scratch.machine.leaves_mut();
+        leaves.clear();
         let (payload, text) = if !decode {
             (Payload::AsIs, "")
         } else {
             match std::str::from_utf8(record.data) {
                 Err(_) => (Payload::Undecodable, ""),
-                Ok(text) => match check(text.as_bytes(), 2, max_depth, &mut scratch.stack) {
-                    Check::Invalid => (Payload::Plain, ""),
-                    // Valid JSON may still nest too deeply once inside the view: the view decides.
-                    Check::TooDeep => return Fast::General,
-                    Check::Valid => {
-                        // Read as the view's reader reads it there (the JSON payload's machine,
-                        // `ReadMode::Skip`): what no path names is skipped, already validated.
-                        let plan = &plans[Payload::Json.index()];
-                        let machine = &machines[Payload::Json.index()];
-                        let leaves = scratch.machine.leaves_mut();
-                        Plan::push(&plan.meta[..plan.before], record, leaves);
-                        if let Some(node) = plan.data {
-                            let read = reader::read_value_into(
-                                text,
-                                machine.trie(),
-                                Some(node),
-                                2,
-                                max_depth,
-                                ReadMode::Skip,
-                                leaves,
-                            );
-                            if read.is_err() {
-                                return Fast::General;
+                Ok(text) => {
+                    match scalar(text) {
+                        Some(false) => (Payload::Plain, ""),
+                        // A number, `true`, `false` or `null`: JSON with nothing inside to match.
+                        Some(true) => (Payload::Json, ""),
+                        None => {
+                            // Validation and matching in one read, as the JSON payload's machine reads it.
+                            let plan = &plans[Payload::Json.index()];
+                            let trie = machines[Payload::Json.index()].trie();
+                            Plan::push(&plan.meta[..plan.before], record, leaves);
+                            match reader::read_value_into(text, trie, plan.data, 2, max_depth, leaves) {
+                                Ok(()) => {
+                                    Plan::push(&plan.meta[plan.before..], record, leaves);
+                                    return Fast::Done(decide(
+                                        &machines[Payload::Json.index()],
+                                        Payload::Json,
+                                        text,
+                                        scratch,
+                                        first,
+                                    ));
+                                }
+                                // Valid JSON may still nest too deeply once inside the view: the view decides.
+                                Err(e) if e.kind() == ErrorKind::EventTooDeep => return Fast::General,
+                                Err(_) => {
+                                    leaves.clear();
+                                    (Payload::Plain, "")
+                                }
                             }
                         }
-                        Plan::push(&plan.meta[plan.before..], record, leaves);
-                        return Fast::Done(decide(machine, Payload::Json, text, scratch, first));
                     }
-                },
+                }
             }
         };
         // Not JSON, or a JSON scalar: only the metadata can be matched (a plain-string condition on
         // `data` itself, which would see the text, is not allowed for Kinesis; see `Plan::new`).
         let plan = &plans[payload.index()];
-        Plan::push(&plan.meta, record, scratch.machine.leaves_mut());
+        Plan::push(&plan.meta, record, leaves);
         Fast::Done(decide(&machines[payload.index()], payload, text, scratch, first))
     }
 }
 
-/// What [`check`] finds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Check {
-    Valid,
-    /// Not JSON.
-    Invalid,
-    /// A container nests deeper than the limit before anything else is wrong.
-    TooDeep,
-}
-
-/// Is `b` one JSON value with only whitespace around it, its containers counted from nesting
-/// `depth`? Exactly what `reader::validate` (the strict reader) finds, the first problem in the
-/// text deciding between [`Check::Invalid`] and [`Check::TooDeep`], but without recording leaves or
-/// building an error: a tight loop over the bytes, the open containers kept in `stack` (`true` for
-/// an object), so any nesting is safe.
-fn check(b: &[u8], depth: usize, max_depth: usize, stack: &mut Vec<bool>) -> Check {
-    /// A string token at `i` (its opening quote): the offset past it.
-    fn string(b: &[u8], i: usize) -> Option<usize> {
-        let mut i = i + 1;
-        loop {
-            i = lex::string_run(b, i, true);
-            match b.get(i)? {
-                b'"' => return Some(i + 1),
-                b'\\' => i += lex::escape(b, i).ok()?.1,
-                // A control character.
-                _ => return None,
-            }
-        }
-    }
-    /// A member's key and colon at `i`: the offset of its value (whitespace skipped).
-    fn key(b: &[u8], i: usize) -> Option<usize> {
-        if b.get(i) != Some(&b'"') {
-            return None;
-        }
-        let i = lex::skip_ws(b, string(b, i)?);
-        (b.get(i) == Some(&b':')).then(|| lex::skip_ws(b, i + 1))
-    }
-    stack.clear();
-    let mut i = lex::skip_ws(b, 0);
-    loop {
-        // A value starts at `i`.
-        let end = match b.get(i) {
-            Some(&open @ (b'{' | b'[')) => {
-                if depth + stack.len() > max_depth {
-                    return Check::TooDeep;
-                }
-                let object = open == b'{';
-                let j = lex::skip_ws(b, i + 1);
-                if b.get(j) == Some(if object { &b'}' } else { &b']' }) {
-                    Some(j + 1)
-                } else {
-                    stack.push(object);
-                    i = if object {
-                        match key(b, j) {
-                            Some(v) => v,
-                            None => return Check::Invalid,
-                        }
-                    } else {
-                        j
-                    };
-                    continue;
-                }
-            }
-            Some(b'"') => string(b, i),
-            Some(b'-' | b'0'..=b'9') => lex::number(b, i).ok(),
-            Some(b't') => b[i..].starts_with(b"true").then_some(i + 4),
-            Some(b'f') => b[i..].starts_with(b"false").then_some(i + 5),
-            Some(b'n') => b[i..].starts_with(b"null").then_some(i + 4),
-            _ => None,
-        };
-        let Some(end) = end else { return Check::Invalid };
-        i = end;
-        // After a value: close containers, or go on to the next member or element.
-        loop {
-            i = lex::skip_ws(b, i);
-            let Some(&object) = stack.last() else {
-                return if i == b.len() { Check::Valid } else { Check::Invalid };
-            };
-            match b.get(i) {
-                Some(b',') => {
-                    let j = lex::skip_ws(b, i + 1);
-                    i = if object {
-                        match key(b, j) {
-                            Some(v) => v,
-                            None => return Check::Invalid,
-                        }
-                    } else {
-                        j
-                    };
-                    break;
-                }
-                Some(b'}') if object => {
-                    stack.pop();
-                    i += 1;
-                }
-                Some(b']') if !object => {
-                    stack.pop();
-                    i += 1;
-                }
-                _ => return Check::Invalid,
-            }
-        }
+/// What the first bytes of `text` tell without reading it: `Some(false)` not JSON (blank, or not
+/// how a JSON value starts), `Some(true)` a JSON scalar other than a string (a number, `true`,
+/// `false`, `null`, with only whitespace around it), `None` an object, an array or a string, to be
+/// read. Exactly `reader::validate`'s answer where it answers, without building the error that
+/// the reader returns for text that is not JSON (the common plain-text payload allocates nothing).
+fn scalar(text: &str) -> Option<bool> {
+    let b = text.as_bytes();
+    let start = lex::skip_ws(b, 0);
+    let only_ws_after = |end: usize| lex::skip_ws(b, end) == b.len();
+    let word = |w: &[u8]| b[start..].starts_with(w) && only_ws_after(start + w.len());
+    let Some(first) = b.get(start) else { return Some(false) };
+    match first {
+        b'{' | b'[' | b'"' => None,
+        b'-' | b'0'..=b'9' => Some(matches!(lex::number(b, start), Ok(end) if only_ws_after(end))),
+        b't' => Some(word(b"true")),
+        b'f' => Some(word(b"false")),
+        b'n' => Some(word(b"null")),
+        _ => Some(false),
     }
 }
 
@@ -634,54 +553,6 @@ mod tests {
         }
     }
 
-    fn near_json() -> impl Strategy<Value = String> {
-        prop_oneof![
-            data().prop_filter_map("UTF-8", |d| String::from_utf8(d).ok()),
-            (json(), any::<prop::sample::Index>()).prop_map(|(j, at)| {
-                let mut k = at.index(j.len() + 1);
-                while !j.is_char_boundary(k) {
-                    k -= 1;
-                }
-                j[..k].to_string()
-            }),
-            (
-                json(),
-                any::<prop::sample::Index>(),
-                prop::sample::select(vec![
-                    "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u12", "\\ud800", "\u{1}", " ", "1", "-", "e", "é",
-                ])
-            )
-                .prop_map(|(j, at, ins)| {
-                    let mut k = at.index(j.len() + 1);
-                    while !j.is_char_boundary(k) {
-                        k -= 1;
-                    }
-                    format!("{}{ins}{}", &j[..k], &j[k..])
-                }),
-        ]
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
-
-        /// `check` finds what the strict reader finds: valid, not JSON, or too deep first.
-        #[test]
-        fn check_is_the_readers_validation(text in near_json(), depth in 1usize..3, max in 1usize..7) {
-            let mut stack = Vec::new();
-            let mut leaves = Leaves::default();
-            let trie = crate::event::trie::PathTrie::default();
-            let want = match reader::read_value_into(&text, &trie, None, depth, max, ReadMode::Strict, &mut leaves) {
-                Ok(()) => Check::Valid,
-                Err(e) if e.kind() == crate::error::ErrorKind::EventTooDeep => Check::TooDeep,
-                Err(_) => Check::Invalid,
-            };
-            prop_assert_eq!(check(text.as_bytes(), depth, max, &mut stack), want, "{:?}", text);
-            if depth == 1 {
-                prop_assert_eq!(want == Check::Valid, reader::validate(&text, max).is_ok());
-            }
-        }
-    }
-
     /// The fast path is taken (no record text written) for JSON, plain and undecodable data, and
     /// left for data that nests within one level of the depth limit.
     #[test]
@@ -704,7 +575,7 @@ mod tests {
         assert!(matches!(shallow.fast_kinesis(&r.fields(), &mut scratch, false), Fast::General));
         // Decided on the text, with the text's answer: the view nests too deeply.
         let e = shallow.evaluate_kinesis(&r.fields(), &mut scratch).unwrap_err();
-        assert_eq!(e.kind(), crate::error::ErrorKind::InvalidRecord);
+        assert_eq!(e.kind(), ErrorKind::InvalidRecord);
         assert_eq!(e.kind(), shallow.evaluate(&r.fields().to_json(), &mut scratch).unwrap_err().kind());
         // A filter compiled for another source decides on the text as that source would.
         let raw = Filter::new(&criteria(&[r#"{"kinesis": {"partitionKey": ["p1"]}}"#]), Source::Raw).unwrap();

@@ -180,3 +180,55 @@ fn steady_state_batch_filtering_allocates_only_for_dropped_ids() {
         assert_eq!(allocations, out.dropped.len(), "{source}: {allocations} allocations");
     }
 }
+
+/// The typed Kinesis path (`Filter::evaluate_kinesis`, what the stream consumer calls) in steady
+/// state: JSON, plain and undecodable data, metadata and data conditions, allocates nothing.
+#[test]
+fn steady_state_typed_kinesis_filtering_allocates_nothing() {
+    use eventsift::lambda::{Filter, KinesisFields, Scratch};
+    use eventsift::Source;
+
+    let patterns = [
+        r#"{"data": {"order": {"type": ["buy"]}, "qty": [{"numeric": [">", 40]}]}}"#,
+        r#"{"data": {"device": [{"prefix": "sensor-1"}], "note": ["caf\u00e9"]}}"#,
+        r#"{"partitionKey": ["hot"], "approximateArrivalTimestamp": [{"numeric": [">", 0]}]}"#,
+    ];
+    let filters: Vec<String> = patterns.iter().map(|p| format!("{{\"Pattern\": {}}}", serde_json::json!(p))).collect();
+    let filter = Filter::new(&format!("{{\"Filters\": [{}]}}", filters.join(", ")), Source::Kinesis).unwrap();
+    let data: Vec<Vec<u8>> = (0..60u64)
+        .map(|i| match i % 10 {
+            8 => format!("plain text {i}").into_bytes(),
+            9 => vec![0xff, 0xfe, i as u8],
+            _ => format!(
+                r#"{{"order": {{"id": {i}, "type": "{}"}}, "qty": {}, "device": "sensor-{}", "note": "caf\u00e9", "l": [1, {{"a": 2}}]}}"#,
+                if i % 3 == 0 { "buy" } else { "sell" },
+                i * 7 % 50,
+                i % 20
+            )
+            .into_bytes(),
+        })
+        .collect();
+    let keys: Vec<String> = (0..60).map(|i| if i % 13 == 0 { "hot".into() } else { format!("pk-{i}") }).collect();
+    let seqs: Vec<String> =
+        (0..60).map(|i| format!("4959033827149025660855969253836157109592157598913658{i:04}")).collect();
+    let ids: Vec<String> = seqs.iter().map(|s| format!("shardId-000000000001:{s}")).collect();
+    let records: Vec<KinesisFields<'_>> = (0..60)
+        .map(|i| KinesisFields {
+            partition_key: &keys[i],
+            sequence_number: &seqs[i],
+            data: &data[i],
+            approximate_arrival_timestamp: Some(1_700_000_000.0 + i as f64 / 8.0),
+            encryption_type: None,
+            event_id: &ids[i],
+            aws_region: "eu-west-1",
+            event_source_arn: "arn:aws:kinesis:eu-west-1:123456789012:stream/s",
+        })
+        .collect();
+    let mut scratch = Scratch::default();
+    let pass =
+        |scratch: &mut Scratch| records.iter().filter(|r| filter.evaluate_kinesis(r, scratch).unwrap().keep).count();
+    let warm = pass(&mut scratch);
+    assert!(warm > 10 && warm < 60, "kept {warm}");
+    let allocations = count_during(|| assert_eq!(pass(&mut scratch), warm));
+    assert_eq!(allocations, 0, "{allocations} allocations over {} records", records.len());
+}

@@ -813,3 +813,50 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Entry point for the Lambda layer's typed Kinesis path (`crate::lambda::kinesis`).
+
+/// Reads `text` as one JSON value (whitespace around it allowed) that sits in an event at trie node
+/// `node` (`None`: no referenced path goes there) and at nesting `depth` (the top-level object is
+/// 1, its members' values 2), validating all of it as [`validate`] does ([`ReadMode::Strict`]), and
+/// appends its leaf occurrences to `out`, which is *not* cleared: the caller may already have put
+/// leaves there. The leaves are those the reader records for the same value inside an event read
+/// with [`read`]. Containers nested deeper than `max_depth` are an
+/// [`ErrorKind::EventTooDeep`] error.
+pub(crate) fn read_value_into(
+    text: &str,
+    paths: &PathTrie,
+    node: Option<NodeId>,
+    depth: usize,
+    max_depth: usize,
+    out: &mut Leaves,
+) -> Result<(), Error> {
+    out.stack.clear();
+    let target = match node {
+        Some(n) => match paths.leaf(n) {
+            Some(id) => Target::Leaf(id, n),
+            None => Target::Descend(n),
+        },
+        None => Target::Skip,
+    };
+    let mut r = Reader {
+        text,
+        bytes: text.as_bytes(),
+        pos: 0,
+        paths,
+        max_depth,
+        mode: ReadMode::Strict,
+        stopped: false,
+        closing: false,
+        arrays: 0,
+        out,
+    };
+    r.ws();
+    r.value(target, depth)?;
+    r.ws();
+    if r.pos != r.bytes.len() {
+        return Err(r.error_here("unexpected trailing characters after the JSON value"));
+    }
+    Ok(())
+}

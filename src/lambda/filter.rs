@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use super::criteria::FilterCriteria;
+use super::kinesis::Plan;
 use super::view::{self, Payload, ViewScratch};
 use super::Source;
 use crate::compile::ir::{Branch, Compiled};
@@ -168,7 +169,7 @@ impl FilterBuilder {
             _ => false,
         };
         let payloads = [Payload::AsIs, Payload::Json, Payload::Plain, Payload::Undecodable];
-        let machines = payloads
+        let machines: Vec<Machine> = payloads
             .iter()
             .map(|&payload| {
                 let mut b = Machine::builder();
@@ -183,6 +184,10 @@ impl FilterBuilder {
                 b.build()
             })
             .collect();
+        let kinesis = match self.source {
+            Source::Kinesis => machines.iter().map(Plan::new).collect(),
+            _ => None,
+        };
         Ok(Filter {
             inner: Arc::new(Inner {
                 source: self.source,
@@ -190,6 +195,7 @@ impl FilterBuilder {
                 patterns,
                 decode,
                 machines,
+                kinesis,
                 max_event_depth: self.max_event_depth,
             }),
         })
@@ -292,6 +298,9 @@ struct Inner {
     decode: bool,
     /// One machine per [`Payload`] kind, rule `i` being filter `i`.
     machines: Vec<Machine>,
+    /// Kinesis filters: what each machine reads of a record given by its fields
+    /// ([`Filter::evaluate_kinesis`]); `None` when that record is decided on its text.
+    kinesis: Option<Vec<Plan>>,
     max_event_depth: usize,
 }
 
@@ -321,6 +330,8 @@ pub struct Verdict {
 pub struct Scratch {
     pub(crate) view: ViewScratch,
     pub(crate) machine: MachineScratch,
+    /// A record's text, when a typed record is decided on it ([`Filter::evaluate_kinesis`]).
+    pub(crate) json: String,
 }
 
 thread_local! {
@@ -412,6 +423,15 @@ impl Filter {
 
     pub(crate) fn decide(&self, record: &str, scratch: &mut Scratch, first: bool) -> Result<Verdict, Error> {
         self.decide_with(record, None, scratch, first)
+    }
+
+    /// What the typed Kinesis path needs ([`Filter::evaluate_kinesis`]): each machine's plan, the
+    /// machines, whether any filter addresses `data`, the depth limit, and whether there are no
+    /// filters. `None` when it does not apply.
+    pub(crate) fn kinesis_parts(&self) -> Option<(&[Plan], &[Machine], bool, usize, bool)> {
+        let inner = &*self.inner;
+        let plans = inner.kinesis.as_deref()?;
+        Some((plans, &inner.machines, inner.decode, inner.max_event_depth, inner.criteria.is_empty()))
     }
 
     /// The decision on `record`, its base64 data property given decoded in `data` (see

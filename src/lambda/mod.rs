@@ -6,6 +6,7 @@ mod criteria;
 #[cfg(feature = "aws_lambda_events")]
 mod events;
 mod filter;
+mod kinesis;
 mod lint;
 mod scan;
 pub mod typed;
@@ -16,6 +17,7 @@ pub use criteria::FilterCriteria;
 #[cfg(feature = "aws_lambda_events")]
 pub use events::LambdaRecord;
 pub use filter::{Filter, FilterBuilder, Mismatch, Scratch, Sift, Verdict, DEFAULT_MAX_FILTERS, MAX_FILTERS};
+pub use kinesis::KinesisFields;
 pub use lint::{DataFormat, Lint, LintOptions, StreamViewType};
 pub use view::Payload;
 

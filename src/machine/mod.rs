@@ -557,3 +557,34 @@ impl<'m> Iterator for Matches<'m, '_> {
 }
 
 impl ExactSizeIterator for Matches<'_, '_> {}
+
+// ---------------------------------------------------------------------------------------------
+// Entry points for the Lambda layer's typed Kinesis path (`crate::lambda::kinesis`): the caller
+// fills the leaves itself (metadata values it holds, and the decoded data read with
+// `reader::read_value_into` from a node of this machine's trie) instead of handing over one text.
+
+impl Machine {
+    /// The trie of the paths this machine's rules name.
+    pub(crate) fn trie(&self) -> &PathTrie {
+        &self.inner.trie
+    }
+
+    /// The matching rules for the leaves the caller put in `scratch` (see [`Scratch::leaves_mut`]),
+    /// whose text ranges point into `text`. `first_only`: stop at the first match.
+    pub(crate) fn matches_filled<'m, 's>(
+        &'m self,
+        text: &str,
+        scratch: &'s mut Scratch,
+        first_only: bool,
+    ) -> Matches<'m, 's> {
+        self.evaluate(text, scratch, first_only);
+        Matches { ids: &self.inner.ids, hits: scratch.hits.iter() }
+    }
+}
+
+impl Scratch {
+    /// The leaves [`Machine::matches_filled`] evaluates.
+    pub(crate) fn leaves_mut(&mut self) -> &mut Leaves {
+        &mut self.leaves
+    }
+}

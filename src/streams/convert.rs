@@ -11,6 +11,8 @@ use base64::Engine as _;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use crate::lambda::KinesisFields;
+
 /// The principal of the deletes that DynamoDB's Time to Live makes (SPEC §5.1 `userIdentity`).
 pub const TTL_PRINCIPAL: &str = "dynamodb.amazonaws.com";
 
@@ -225,45 +227,35 @@ pub fn dynamodb_record(record: &ddb::Record, stream_arn: &str, region: &str) -> 
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn kinesis_record(record: &kds::Record, shard_id: &str, stream_arn: &str, region: &str) -> String {
-    let data = record.data().as_ref();
-    let mut out = String::with_capacity(256 + data.len() * 4 / 3);
-    out.push_str("{\"kinesis\":{\"kinesisSchemaVersion\":\"1.0\",");
-    push_key(&mut out, "partitionKey");
-    push_str(&mut out, record.partition_key().unwrap_or_default());
-    out.push(',');
-    push_key(&mut out, "sequenceNumber");
-    push_str(&mut out, record.sequence_number());
-    out.push(',');
-    push_key(&mut out, "data");
-    out.push('"');
-    base64::engine::general_purpose::STANDARD.encode_string(data, &mut out);
-    out.push('"');
-    if let Some(t) = record.approximate_arrival_timestamp() {
-        out.push(',');
-        push_key(&mut out, "approximateArrivalTimestamp");
-        // Milliseconds, as Kinesis keeps them: 1545084650.987.
-        let millis = t.to_millis().unwrap_or(t.secs().saturating_mul(1000));
-        let v = serde_json::Number::from_f64(millis as f64 / 1000.0).map(Value::Number).unwrap_or(Value::Null);
-        out.push_str(&v.to_string());
+    let event_id = format!("{shard_id}:{}", record.sequence_number());
+    kinesis_fields(record, &event_id, stream_arn, region).to_json()
+}
+
+/// The fields of [`kinesis_record`]'s record (`event_id` is `shardId-…:sequence`), for a filter to
+/// decide on without the text ([`Filter::evaluate_kinesis`](crate::lambda::Filter::evaluate_kinesis)).
+pub fn kinesis_fields<'a>(
+    record: &'a kds::Record,
+    event_id: &'a str,
+    stream_arn: &'a str,
+    region: &'a str,
+) -> KinesisFields<'a> {
+    KinesisFields {
+        partition_key: record.partition_key().unwrap_or_default(),
+        sequence_number: record.sequence_number(),
+        data: record.data().as_ref(),
+        approximate_arrival_timestamp: record.approximate_arrival_timestamp().map(arrival_seconds),
+        encryption_type: record.encryption_type().map(|e| e.as_str()).filter(|e| *e != "NONE"),
+        event_id,
+        aws_region: region,
+        event_source_arn: stream_arn,
     }
-    if let Some(e) = record.encryption_type() {
-        if e.as_str() != "NONE" {
-            out.push(',');
-            push_key(&mut out, "encryptionType");
-            push_str(&mut out, e.as_str());
-        }
-    }
-    out.push_str("},\"eventSource\":\"aws:kinesis\",\"eventVersion\":\"1.0\",");
-    push_key(&mut out, "eventID");
-    push_str(&mut out, &format!("{shard_id}:{}", record.sequence_number()));
-    out.push_str(",\"eventName\":\"aws:kinesis:record\",");
-    push_key(&mut out, "awsRegion");
-    push_str(&mut out, region);
-    out.push(',');
-    push_key(&mut out, "eventSourceARN");
-    push_str(&mut out, stream_arn);
-    out.push('}');
-    out
+}
+
+/// `approximateArrivalTimestamp` in seconds, to the millisecond, as Kinesis keeps it:
+/// 1545084650.987.
+pub(crate) fn arrival_seconds(t: &DateTime) -> f64 {
+    let millis = t.to_millis().unwrap_or(t.secs().saturating_mul(1000));
+    millis as f64 / 1000.0
 }
 
 #[cfg(test)]

@@ -257,23 +257,24 @@ impl Reader {
     async fn add(
         &mut self,
         pending: &mut Pending,
-        r: ReadRecord,
+        mut r: ReadRecord,
         prev: Option<String>,
         scratch: &mut Scratch,
     ) -> Result<(), StreamError> {
         let verdict = match &self.settings.filter {
             None => Ok(true),
             // The first matching filter decides (`Filter::matches`); the payload kind is kept
-            // for the report of a dropped record. Kinesis data is filtered from the bytes read,
-            // not decoded again from the record's base64 (`Filter::evaluate_decoded`).
-            Some(f) => match f.decide_with(&r.json, r.data.as_deref(), scratch, true) {
+            // for the report of a dropped record. Kinesis records are decided on their fields
+            // and data bytes (`Filter::evaluate_kinesis`), and written in the Lambda format only
+            // when kept.
+            Some(f) => match r.decide(f, scratch) {
                 Ok(v) if v.keep => Ok(true),
                 Ok(v) => Err(DropReason::NoMatch { payload: v.payload }),
                 Err(e) => Err(DropReason::Invalid(e)),
             },
         };
-        if verdict.is_ok() && !pending.kept.is_empty() && pending.bytes + r.json.len() + 16 > self.settings.max_payload
-        {
+        let json = if verdict.is_ok() { r.take_json() } else { String::new() };
+        if verdict.is_ok() && !pending.kept.is_empty() && pending.bytes + json.len() + 16 > self.settings.max_payload {
             // Lambda's 6 MB invocation payload: this record starts the next batch.
             self.flush(pending).await?;
         }
@@ -283,12 +284,12 @@ impl Reader {
         match verdict {
             Ok(_) => {
                 self.metrics.update(&self.shard, |m| m.kept += 1);
-                pending.bytes += r.json.len() + 1;
+                pending.bytes += json.len() + 1;
                 pending.before.push(prev);
                 pending.kept.push(Record {
                     sequence_number: r.seq,
                     event_id: r.id,
-                    json: r.json,
+                    json,
                     approximate_creation: r.created,
                 });
                 if pending.kept.len() >= self.settings.batch_size {

@@ -1,6 +1,7 @@
 //! The one shard model under Kinesis Data Streams and DynamoDB Streams: list shards (paginated),
 //! get an iterator, get records. Everything above it (lineage, batching, checkpoints) is shared.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use aws_sdk_kinesis::config::http::HttpResponse;
@@ -8,7 +9,7 @@ use aws_sdk_kinesis::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError
 
 use super::convert;
 use super::{BoxFuture, ErrorKind, StreamError};
-use crate::lambda::Source;
+use crate::lambda::{Filter, KinesisFields, Scratch, Source, Verdict};
 
 /// A shard as listed: its lineage and sequence-number range.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,18 +30,90 @@ pub(crate) enum IterStart {
     After(String),
 }
 
-/// A record read from a shard, already in the Lambda record format.
+/// A record read from a shard.
 #[derive(Clone, Debug)]
 pub(crate) struct ReadRecord {
     pub seq: String,
     pub id: String,
-    pub json: String,
+    pub body: Body,
     /// Seconds since the epoch: DynamoDB `ApproximateCreationDateTime`, Kinesis
     /// `ApproximateArrivalTimestamp`.
     pub created: Option<f64>,
-    /// Kinesis: the record's data as read (the bytes whose base64 is `data` in `json`), so that
-    /// the filter does not decode the base64 again. `None` for DynamoDB.
-    pub data: Option<Vec<u8>>,
+}
+
+/// A read record's content.
+#[derive(Clone, Debug)]
+pub(crate) enum Body {
+    /// Already in the Lambda record format (JSON text).
+    Json(String),
+    /// A Kinesis record's fields as read: filtered from them ([`Filter::decide_kinesis`]), and
+    /// written in the Lambda record format only when kept.
+    Kinesis(KinesisRead),
+}
+
+/// What a Kinesis record's Lambda record is made of, besides its sequence number and event id.
+#[derive(Clone, Debug)]
+pub(crate) struct KinesisRead {
+    pub partition_key: String,
+    /// The data as read.
+    pub data: Vec<u8>,
+    /// `approximateArrivalTimestamp` as the Lambda record writes it (to the millisecond).
+    pub arrival: Option<f64>,
+    pub encryption: Option<aws_sdk_kinesis::types::EncryptionType>,
+    pub arn: Arc<str>,
+    pub region: Arc<str>,
+}
+
+impl ReadRecord {
+    /// A Kinesis record of `shard` as `GetRecords` returned it.
+    pub(crate) fn kinesis(r: aws_sdk_kinesis::types::Record, shard: &str, arn: &Arc<str>, region: &Arc<str>) -> Self {
+        ReadRecord {
+            id: format!("{shard}:{}", r.sequence_number),
+            created: r.approximate_arrival_timestamp.map(|t| t.as_secs_f64()),
+            body: Body::Kinesis(KinesisRead {
+                partition_key: r.partition_key.unwrap_or_default(),
+                data: r.data.into_inner(),
+                arrival: r.approximate_arrival_timestamp.as_ref().map(convert::arrival_seconds),
+                encryption: r.encryption_type,
+                arn: arn.clone(),
+                region: region.clone(),
+            }),
+            seq: r.sequence_number,
+        }
+    }
+
+    /// The filter's decision on the record: the first matching filter decides (`filters` is 0).
+    pub(crate) fn decide(&self, filter: &Filter, scratch: &mut Scratch) -> Result<Verdict, crate::Error> {
+        match &self.body {
+            Body::Json(json) => filter.decide_with(json, None, scratch, true),
+            Body::Kinesis(k) => filter.decide_kinesis(&k.fields(&self.seq, &self.id), scratch, true),
+        }
+    }
+
+    /// The record as Lambda delivers it (JSON text), taken out of the record.
+    pub(crate) fn take_json(&mut self) -> String {
+        match &mut self.body {
+            Body::Json(json) => std::mem::take(json),
+            Body::Kinesis(k) => k.fields(&self.seq, &self.id).to_json(),
+        }
+    }
+}
+
+impl KinesisRead {
+    /// The fields of the record whose sequence number is `seq` and event id `id`: what
+    /// `convert::kinesis_record` writes.
+    pub(crate) fn fields<'a>(&'a self, seq: &'a str, id: &'a str) -> KinesisFields<'a> {
+        KinesisFields {
+            partition_key: &self.partition_key,
+            sequence_number: seq,
+            data: &self.data,
+            approximate_arrival_timestamp: self.arrival,
+            encryption_type: self.encryption.as_ref().map(|e| e.as_str()).filter(|e| *e != "NONE"),
+            event_id: id,
+            aws_region: &self.region,
+            event_source_arn: &self.arn,
+        }
+    }
 }
 
 /// One `GetRecords` answer.
@@ -199,19 +272,12 @@ impl ShardSource for Kinesis {
                 .send()
                 .await
                 .map_err(|e| classify("GetRecords", e))?;
-            // The records are taken apart: each one's data bytes go to the filter as they are.
+            // The records are taken apart: the filter decides on their fields and data bytes, and
+            // only the kept ones are written in the Lambda record format.
+            let (arn, region): (Arc<str>, Arc<str>) = (self.arn.as_str().into(), self.region.as_str().into());
             let records = std::mem::take(&mut out.records)
                 .into_iter()
-                .map(|r| {
-                    let json = convert::kinesis_record(&r, shard, &self.arn, &self.region);
-                    ReadRecord {
-                        id: format!("{shard}:{}", r.sequence_number),
-                        json,
-                        created: r.approximate_arrival_timestamp.map(|t| t.as_secs_f64()),
-                        seq: r.sequence_number,
-                        data: Some(r.data.into_inner()),
-                    }
-                })
+                .map(|r| ReadRecord::kinesis(r, shard, &arn, &region))
                 .collect();
             Ok(Page { records, next: out.next_shard_iterator.take(), millis_behind: out.millis_behind_latest })
         })
@@ -305,9 +371,8 @@ impl ShardSource for DynamoDb {
                     ReadRecord {
                         seq: d.and_then(|d| d.sequence_number()).unwrap_or_default().to_string(),
                         id: r.event_id().unwrap_or_default().to_string(),
-                        json: convert::dynamodb_record(r, &self.arn, &self.region),
+                        body: Body::Json(convert::dynamodb_record(r, &self.arn, &self.region)),
                         created: d.and_then(|d| d.approximate_creation_date_time()).map(|t| t.as_secs_f64()),
-                        data: None,
                     }
                 })
                 .collect();

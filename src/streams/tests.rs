@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::source::{Page, ReadRecord};
+use super::source::{Body, Page, ReadRecord};
 use super::*;
 
 /// One shard of the fake stream.
@@ -30,12 +30,16 @@ fn record(seq: u64, name: &str) -> ReadRecord {
     ReadRecord {
         seq: seq.to_string(),
         id: format!("e{seq}"),
-        json: format!(
+        body: Body::Json(format!(
             r#"{{"eventID":"e{seq}","eventName":"{name}","eventSource":"aws:dynamodb","dynamodb":{{"Keys":{{"pk":{{"S":"k{seq}"}}}},"SequenceNumber":"{seq}"}}}}"#
-        ),
+        )),
         created: None,
-        data: None,
     }
+}
+
+/// The record as Lambda delivers it.
+fn json_of(r: &ReadRecord) -> String {
+    r.clone().take_json()
 }
 
 fn shard(id: &str, parents: &[&str], seqs: std::ops::Range<u64>, closed: bool) -> FakeShard {
@@ -257,7 +261,7 @@ fn kept_records_equal_filter_batch_and_drops_are_reported() {
         .await;
         let batch = format!(
             "{{\"Records\":[{}]}}",
-            source.shards.lock().unwrap()[0].records.iter().map(|r| r.json.clone()).collect::<Vec<_>>().join(",")
+            source.shards.lock().unwrap()[0].records.iter().map(json_of).collect::<Vec<_>>().join(",")
         );
         let expected = filter.filter_batch(&batch).unwrap();
         let kept: Vec<String> = serde_json::from_str::<serde_json::Value>(&expected.event).unwrap()["Records"]
@@ -279,15 +283,17 @@ fn kept_records_equal_filter_batch_and_drops_are_reported() {
     });
 }
 
-/// Kinesis records are filtered from the data bytes read (`ReadRecord::data`), not from the
-/// record's base64: the same records kept, in order, byte for byte, and the same payload kinds
-/// reported for the dropped ones, as `Filter::filter_batch` on the delivered format.
+/// Kinesis records are filtered from their fields and the data bytes read (`Body::Kinesis`,
+/// `Filter::evaluate_kinesis`), not from the Lambda record: the same records kept, in order, byte
+/// for byte, and the same payload kinds reported for the dropped ones, as `Filter::filter_batch`
+/// on the delivered format (which `convert::kinesis_record` writes).
 #[test]
 fn kinesis_records_filtered_from_their_bytes_as_filter_batch() {
     rt().block_on(async {
         use aws_sdk_kinesis::primitives::{Blob, DateTime};
         let source = Arc::new(FakeSource { kinesis: true, ..FakeSource::default() });
         let arn = "arn:aws:kinesis:us-east-1:123456789012:stream/s";
+        let (arn_arc, region): (Arc<str>, Arc<str>) = (arn.into(), "us-east-1".into());
         let records: Vec<ReadRecord> = (1..40u64)
             .map(|i| {
                 let data: Vec<u8> = match i % 5 {
@@ -304,18 +310,13 @@ fn kinesis_records_filtered_from_their_bytes_as_filter_batch() {
                 let r = aws_sdk_kinesis::types::Record::builder()
                     .sequence_number(i.to_string())
                     .partition_key(if i % 13 == 0 { "hot".to_string() } else { format!("pk-{i}") })
-                    .data(Blob::new(data.clone()))
+                    .data(Blob::new(data))
                     .approximate_arrival_timestamp(DateTime::from_millis(1_700_000_000_000 + i as i64))
                     .build()
                     .unwrap();
-                ReadRecord {
-                    seq: i.to_string(),
-                    id: format!("shardId-1:{i}"),
-                    json: convert::kinesis_record(&r, "shardId-1", arn, "us-east-1"),
-                    created: None,
-                    // One record in eight comes without its bytes: decoded from the base64.
-                    data: (i % 8 != 0).then_some(data),
-                }
+                let read = ReadRecord::kinesis(r.clone(), "shardId-1", &arn_arc, &region);
+                assert_eq!(json_of(&read), convert::kinesis_record(&r, "shardId-1", arn, "us-east-1"));
+                read
             })
             .collect();
         // The last record is kept (so every record is read and reported by the time it is delivered).
@@ -324,18 +325,14 @@ fn kinesis_records_filtered_from_their_bytes_as_filter_batch() {
             records: records.clone(),
             closed: false,
         });
+        let jsons: Vec<String> = records.iter().map(json_of).collect();
         let criteria = r#"{"Filters": [
             {"Pattern": "{\"data\": {\"order\": {\"type\": [\"buy\"]}, \"qty\": [{\"numeric\": [\">\", 10]}]}}"},
             {"Pattern": "{\"data\": {\"device\": [{\"prefix\": \"sensor-1\"}]}}"},
             {"Pattern": "{\"partitionKey\": [\"hot\"]}"}
         ]}"#;
         let filter = Filter::new(criteria, Source::Kinesis).unwrap();
-        let expected = filter
-            .filter_batch(&format!(
-                "{{\"Records\":[{}]}}",
-                records.iter().map(|r| r.json.as_str()).collect::<Vec<_>>().join(",")
-            ))
-            .unwrap();
+        let expected = filter.filter_batch(&format!("{{\"Records\":[{}]}}", jsons.join(","))).unwrap();
         let kept_json: Vec<String> = serde_json::from_str::<serde_json::Value>(&expected.event).unwrap()["Records"]
             .as_array()
             .unwrap()
@@ -366,7 +363,7 @@ fn kinesis_records_filtered_from_their_bytes_as_filter_batch() {
         let reparsed: Vec<String> =
             delivered.iter().map(|j| serde_json::from_str::<serde_json::Value>(j).unwrap().to_string()).collect();
         assert_eq!(reparsed, kept_json);
-        let by_json: std::collections::HashSet<&str> = records.iter().map(|r| r.json.as_str()).collect();
+        let by_json: std::collections::HashSet<&str> = jsons.iter().map(String::as_str).collect();
         assert!(delivered.iter().all(|j| by_json.contains(j.as_str())));
         let reports = reports.lock().unwrap();
         let dropped: Vec<(String, Option<crate::lambda::Payload>)> = reports

@@ -428,10 +428,15 @@ impl Filter {
     /// What the typed Kinesis path needs ([`Filter::evaluate_kinesis`]): each machine's plan, the
     /// machines, whether any filter addresses `data`, the depth limit, and whether there are no
     /// filters. `None` when it does not apply.
-    pub(crate) fn kinesis_parts(&self) -> Option<(&[Plan], &[Machine], bool, usize, bool)> {
+    pub(crate) fn kinesis_parts(&self) -> Option<KinesisParts<'_>> {
         let inner = &*self.inner;
-        let plans = inner.kinesis.as_deref()?;
-        Some((plans, &inner.machines, inner.decode, inner.max_event_depth, inner.criteria.is_empty()))
+        Some(KinesisParts {
+            plans: inner.kinesis.as_deref()?,
+            machines: &inner.machines,
+            decode: inner.decode,
+            max_depth: inner.max_event_depth,
+            empty: inner.criteria.is_empty(),
+        })
     }
 
     /// The decision on `record`, its base64 data property given decoded in `data` (see
@@ -571,6 +576,18 @@ where
         let verdict = self.filter.decide(record.as_ref(), &mut self.scratch, true).map(|v| v.keep);
         Some((record, verdict))
     }
+}
+
+/// What [`Filter::kinesis_parts`] lends the typed Kinesis path.
+pub(crate) struct KinesisParts<'f> {
+    /// One per machine, in [`Payload`] order.
+    pub plans: &'f [Plan],
+    pub machines: &'f [Machine],
+    /// Whether any filter addresses `data`.
+    pub decode: bool,
+    pub max_depth: usize,
+    /// No filters: every record is kept.
+    pub empty: bool,
 }
 
 #[cfg(test)]

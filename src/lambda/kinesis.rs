@@ -7,7 +7,7 @@
 //! path does not cover (data nested within one level of the depth limit, a filter compiled for
 //! another source) goes through that text.
 
-use super::filter::{Filter, Scratch, Verdict};
+use super::filter::{Filter, KinesisParts, Scratch, Verdict};
 use super::view::Payload;
 use crate::error::{Error, ErrorKind};
 use crate::event::reader::{self, Leaves, Raw};
@@ -281,7 +281,9 @@ impl Filter {
     }
 
     fn fast_kinesis(&self, record: &KinesisFields<'_>, scratch: &mut Scratch, first: bool) -> Fast {
-        let Some((plans, machines, decode, max_depth, empty)) = self.kinesis_parts() else { return Fast::General };
+        let Some(KinesisParts { plans, machines, decode, max_depth, empty }) = self.kinesis_parts() else {
+            return Fast::General;
+        };
         if empty {
             return Fast::Done(Verdict { keep: true, payload: Payload::AsIs, filters: 0 });
         }

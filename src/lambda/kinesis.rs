@@ -75,11 +75,9 @@ fn push_key(out: &mut String, key: &str) {
 }
 
 fn push_str(out: &mut String, value: &str) {
-    // serde_json escapes as JSON requires (and as the records of `streams::convert` always did).
-    match serde_json::to_string(value) {
-        Ok(text) => out.push_str(&text),
-        Err(_) => out.push_str("null"),
-    }
+    // Written in place (no string allocated per field): quotes, backslashes and control characters
+    // escaped, the rest as it is.
+    lex::push_string_token(out, value);
 }
 
 /// The JSON number of a timestamp, as `serde_json` writes an `f64` (`null` when not finite).

@@ -27,8 +27,8 @@ fn push_key(out: &mut String, key: &str) {
 }
 
 fn push_str(out: &mut String, value: &str) {
-    // serde_json escapes as JSON requires.
-    push_json(out, &value);
+    // Written in place, as JSON requires (no string allocated per field).
+    crate::lex::push_string_token(out, value);
 }
 
 /// Epoch seconds as a JSON number: an integer when whole (as Lambda writes

@@ -253,31 +253,30 @@ pub(crate) fn unescape_into(input: &str, out: &mut String) -> Option<usize> {
 }
 
 /// Appends `s` to `out` as a JSON string token (quotes included), escaping quotes, backslashes and
-/// control characters.
+/// control characters. The runs between them are found by [`string_run`] and copied whole.
 pub(crate) fn push_string_token(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
     out.push('"');
     let mut start = 0;
-    for (i, b) in s.bytes().enumerate() {
-        let esc: Option<&str> = match b {
-            b'"' => Some("\\\""),
-            b'\\' => Some("\\\\"),
-            b'\n' => Some("\\n"),
-            b'\r' => Some("\\r"),
-            b'\t' => Some("\\t"),
-            0..=0x1f => None,
-            _ => continue,
-        };
+    loop {
+        let i = string_run(bytes, start, true);
+        // `i` is at an ASCII byte or the end, so both slices are on character boundaries.
         out.push_str(&s[start..i]);
-        match esc {
-            Some(e) => out.push_str(e),
-            None => {
+        let Some(&b) = bytes.get(i) else { break };
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            _ => {
                 use std::fmt::Write;
                 let _ = write!(out, "\\u{b:04x}");
             }
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
     out.push('"');
 }
 

@@ -8,6 +8,11 @@
 //! `expected_matches`). Before anything is timed, every rule set's per-rule match counts are checked
 //! against the expected counts of that corpus — for eventsift, and for quamina on the categories it
 //! accepts. `EVENTSIFT_CL2_ONLY=CATEGORY` restricts the run to one rule set.
+//!
+//! `eventsift-early-stop` is the machine's default mode (`ReadMode::EarlyStop`, exact), and
+//! `eventsift-skip` the mode that reads every key. Criterion times one engine after the other; on a
+//! machine whose load changes, `cargo run --release --example cl2` (passes alternating between
+//! eventsift and the quamina crate, best of each) gives the steadier multiple.
 
 #[path = "workload/mod.rs"]
 mod cl2;

@@ -285,8 +285,8 @@ fn scale_case(
     // both rates alike; each rate is the best of its passes.
     let (mut small, mut large) = (0f64, 0f64);
     for _ in 0..passes {
-        small = small.max(best_rate(&small_machine, events, 1));
-        large = large.max(best_rate(&large_machine, events, 1));
+        small = small.max(rates(&small_machine, None, events, 1).0);
+        large = large.max(rates(&large_machine, None, events, 1).0);
     }
     let per_rule = added.map(|a| a as f64 / n as f64);
     if json {
@@ -315,20 +315,4 @@ fn scale_case(
             None => println!("resident memory: unknown on this platform"),
         }
     }
-}
-
-/// Events per second of `machine` over the whole corpus: the best of `passes` passes, one thread.
-fn best_rate(machine: &eventsift::Machine, events: &cl2::Events, passes: usize) -> f64 {
-    let mut scratch = machine.scratch();
-    let mut best = f64::MAX;
-    for _ in 0..passes {
-        let start = Instant::now();
-        let mut hits = 0usize;
-        for e in events.iter() {
-            hits += machine.matches(e, &mut scratch).expect("valid event").len();
-        }
-        std::hint::black_box(hits);
-        best = best.min(start.elapsed().as_secs_f64());
-    }
-    events.len() as f64 / best
 }

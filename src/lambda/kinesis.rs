@@ -68,15 +68,16 @@ const VERSION: &str = "1.0";
 const EVENT_SOURCE: &str = "aws:kinesis";
 const EVENT_NAME: &str = "aws:kinesis:record";
 
-fn push_key(out: &mut String, key: &str) {
+/// Appends `"key":` (a key that needs no escaping). Shared with `streams::convert`.
+pub(crate) fn push_key(out: &mut String, key: &str) {
     out.push('"');
     out.push_str(key);
     out.push_str("\":");
 }
 
-fn push_str(out: &mut String, value: &str) {
-    // Written in place (no string allocated per field): quotes, backslashes and control characters
-    // escaped, the rest as it is.
+/// Appends `value` as a JSON string, written in place (no string allocated per field): quotes,
+/// backslashes and control characters escaped, the rest as it is. Shared with `streams::convert`.
+pub(crate) fn push_str(out: &mut String, value: &str) {
     lex::push_string_token(out, value);
 }
 

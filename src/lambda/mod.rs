@@ -6,7 +6,7 @@ mod criteria;
 #[cfg(feature = "aws_lambda_events")]
 mod events;
 mod filter;
-mod kinesis;
+pub(crate) mod kinesis;
 mod lint;
 mod scan;
 pub mod typed;

@@ -11,6 +11,7 @@ use base64::Engine as _;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value};
 
+use crate::lambda::kinesis::{push_key, push_str};
 use crate::lambda::KinesisFields;
 
 /// The principal of the deletes that DynamoDB's Time to Live makes (SPEC §5.1 `userIdentity`).
@@ -18,17 +19,6 @@ pub const TTL_PRINCIPAL: &str = "dynamodb.amazonaws.com";
 
 fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
-fn push_key(out: &mut String, key: &str) {
-    out.push('"');
-    out.push_str(key);
-    out.push_str("\":");
-}
-
-fn push_str(out: &mut String, value: &str) {
-    // Written in place, as JSON requires (no string allocated per field).
-    crate::lex::push_string_token(out, value);
 }
 
 /// Epoch seconds as a JSON number: an integer when whole (as Lambda writes

@@ -141,6 +141,14 @@ pub(super) fn run(a: TailArgs) -> i32 {
 }
 
 async fn tail(a: TailArgs, from: From, filter: Option<Filter>) -> i32 {
+    // Listen for SIGTERM and Ctrl-C before anything else: a signal that arrives while the
+    // consumer is still being built stops it cleanly at its first step instead of killing the
+    // process (tokio's listeners only register when first polled).
+    #[cfg(unix)]
+    let mut signals = (
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok(),
+    );
     let config = streams::load_config(a.region.as_deref(), a.endpoint_url.as_deref()).await;
     let stream = if let Some(table) = &a.table {
         match streams::table_stream_arn(&config, table).await {
@@ -241,19 +249,25 @@ async fn tail(a: TailArgs, from: From, filter: Option<Filter>) -> i32 {
     });
     let shutdown = async move {
         #[cfg(unix)]
-        let term = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut s) => {
-                    s.recv().await;
+        {
+            async fn next(s: &mut Option<tokio::signal::unix::Signal>) {
+                match s {
+                    Some(s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
                 }
-                Err(_) => std::future::pending::<()>().await,
             }
-        };
+            let (term, int) = &mut signals;
+            tokio::select! {
+                _ = next(term) => {}
+                _ = next(int) => {}
+                _ = gone.notified() => {}
+            }
+        }
         #[cfg(not(unix))]
-        let term = std::future::pending::<()>();
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
-            _ = term => {}
             _ = gone.notified() => {}
         }
     };

@@ -13,7 +13,16 @@ fn scalar() -> impl Strategy<Value = Value> {
     prop_oneof![
         prop::sample::select(vec!["x", "y", "xy", "Xy", "", "yx", "x\"", "\"y", "10.0.0.7", "10.1.0.1"])
             .prop_map(|s| json!(s)),
-        prop::sample::select(vec![json!(0), json!(1), json!(1.0), json!(2.5), json!(-1), json!(300), json!(1e9)]),
+        prop::sample::select(vec![
+            json!(0),
+            json!(-0.0),
+            json!(1),
+            json!(1.0),
+            json!(2.5),
+            json!(-1),
+            json!(300),
+            json!(1e9)
+        ]),
         any::<bool>().prop_map(Value::Bool),
         Just(Value::Null),
     ]
@@ -56,6 +65,7 @@ fn condition() -> impl Strategy<Value = Value> {
         prop::sample::select(vec!["x*", "*", "*y"]).prop_map(|v| json!({"anything-but": {"wildcard": v}})),
         prop::sample::select(vec![
             json!(["=", 1]),
+            json!(["=", 0]),
             json!([">", 0]),
             json!(["<=", 1]),
             json!([">=", 0, "<", 2.5]),
@@ -547,4 +557,59 @@ fn malformed_events_around_skimmed_members_are_errors() {
             assert!(machine.matches(event, &mut scratch).is_err(), "{mode:?} accepted: {event}");
         }
     }
+}
+
+/// `numeric: ["=", v]` is answered by a lookup among number values, not a range scan: the same
+/// verdicts as the single pattern and the reference, on the spellings of one value.
+#[test]
+fn numeric_equality_is_a_lookup_with_the_same_verdicts() {
+    let patterns = [
+        r#"{"n": [{"numeric": ["=", 0]}]}"#,
+        r#"{"n": [{"numeric": ["=", 2.5]}], "s": ["x"]}"#,
+        r#"{"n": [{"numeric": ["=", -122.42916360922355]}]}"#,
+        r#"{"n": [{"numeric": ["=", 300]}, {"numeric": ["<", 0]}]}"#,
+    ];
+    let events = [
+        r#"{"n": 0}"#,
+        r#"{"n": -0}"#,
+        r#"{"n": 0.0}"#,
+        r#"{"n": 0e7}"#,
+        r#"{"n": 1e-400}"#,
+        r#"{"n": "0"}"#,
+        r#"{"n": 2.5, "s": "x"}"#,
+        r#"{"n": 25e-1, "s": "x"}"#,
+        r#"{"n": 2.5000000000000001, "s": "x"}"#,
+        r#"{"n": 2.5, "s": "y"}"#,
+        r#"{"n": -122.42916360922355}"#,
+        r#"{"n": -122.429163609223550}"#,
+        r#"{"n": -122.42916360922356}"#,
+        r#"{"n": 3e2}"#,
+        r#"{"n": -1}"#,
+        r#"{"n": [1, 300]}"#,
+    ];
+    let mut builder = Machine::builder();
+    for (i, p) in patterns.iter().enumerate() {
+        builder.add(format!("p{i}").as_str(), *p).expect("valid pattern");
+    }
+    let machine = builder.build();
+    let mut scratch = machine.scratch();
+    let mut matched = 0;
+    for e in events {
+        let got: Vec<&str> = machine.matches(e, &mut scratch).expect("valid event").map(|id| id.as_str()).collect();
+        let mut want = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let pattern = Pattern::new(p).expect("valid pattern");
+            let single = pattern.matches(e).expect("valid event");
+            assert_eq!(reference::matches(&pattern, e).expect("valid event"), single, "{p} on {e}");
+            if single {
+                want.push(format!("p{i}"));
+            }
+        }
+        matched += want.len();
+        assert_eq!(got, want, "{e}");
+    }
+    // p0: 0, -0, 0.0, 0e7 and 1e-400 (zero once parsed), not "0"; p1: 2.5, 25e-1 and
+    // 2.5000000000000001 (the same double) with s = x; p2: both spellings of -122.42916360922355,
+    // not its neighbour ...356; p3: those three (below zero), -1, 3e2 and [1, 300].
+    assert_eq!(matched, 16);
 }

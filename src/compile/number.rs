@@ -133,6 +133,12 @@ impl Range {
         above && below
     }
 
+    /// The one value of a closed point range (`["=", v]`): a value lies in it exactly when it
+    /// equals that value, which a hash lookup answers.
+    pub(crate) fn point(&self) -> Option<f64> {
+        (self.low == self.high && !self.low_open && !self.high_open).then_some(self.low)
+    }
+
     /// Does an event number spelled `text` lie in the range? Non-finite numbers never do.
     #[cfg(test)]
     pub(crate) fn matches(&self, text: &str) -> bool {

@@ -227,7 +227,12 @@ impl PathIndex {
             Matcher::PrefixIgnoreCase(p) => self.folded_prefixes.insert(p, slot),
             Matcher::SuffixIgnoreCase(p) => self.folded_suffixes.insert(p, slot),
             Matcher::EqualsIgnoreCase(p) => self.folded.add(p.clone(), slot),
-            Matcher::Numeric(r) => self.ranges.push((*r, slot)),
+            // A point range is equality on the value: one more key among the number values
+            // (whose lookup is by the same normalised double), not a range to scan.
+            Matcher::Numeric(r) => match r.point() {
+                Some(v) => self.number_values.add(key(v), slot),
+                None => self.ranges.push((*r, slot)),
+            },
             Matcher::Cidr(c) => self.cidrs.push((**c, slot)),
             Matcher::Wildcard(w) => self.wildcards.push((w.clone(), slot)),
             Matcher::AnythingBut(a) => self.anything_but.push((a.clone(), slot)),

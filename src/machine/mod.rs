@@ -210,10 +210,12 @@ impl MachineBuilder {
 
 /// Can the index answer this matcher with a hash probe (rather than a scan)?
 fn hashed(m: &Matcher) -> bool {
-    !matches!(
-        m,
-        Matcher::Numeric(_) | Matcher::Cidr(_) | Matcher::Wildcard(_) | Matcher::AnythingBut(_) | Matcher::Exists
-    )
+    match m {
+        // `numeric: ["=", v]` is a lookup among the number values (see `PathIndex::insert`).
+        Matcher::Numeric(r) => r.point().is_some(),
+        Matcher::Cidr(_) | Matcher::Wildcard(_) | Matcher::AnythingBut(_) | Matcher::Exists => false,
+        _ => true,
+    }
 }
 
 /// The fields of a branch that go into the index (at most 63): every required field whose matchers

@@ -206,6 +206,11 @@ pub(crate) struct PathIndex {
     cidrs: Vec<(Cidr, Slot)>,
     wildcards: Vec<(Wildcard, Slot)>,
     anything_but: Vec<(AnythingBut, Slot)>,
+    /// Which of the string matchers beyond the exact ones this path has (set by `finish`): most
+    /// paths have none, and a string leaf then costs one lookup and these three tests.
+    affixes: bool,
+    folding: bool,
+    scans: bool,
 }
 
 impl PathIndex {
@@ -241,6 +246,9 @@ impl PathIndex {
 
     /// Called once every rule is in: builds the filters of large maps.
     pub fn finish(&mut self) {
+        self.affixes = !self.prefixes.is_empty() || !self.suffixes.is_empty();
+        self.folding = !self.folded.is_empty() || !self.folded_prefixes.is_empty() || !self.folded_suffixes.is_empty();
+        self.scans = !self.cidrs.is_empty() || !self.wildcards.is_empty();
         self.strings.finish();
         self.number_texts.finish();
         self.number_values.finish();
@@ -249,10 +257,6 @@ impl PathIndex {
         {
             by_length.finish();
         }
-    }
-
-    fn needs_folding(&self) -> bool {
-        !self.folded.is_empty() || !self.folded_prefixes.is_empty() || !self.folded_suffixes.is_empty()
     }
 
     /// Calls `f` for every slot that `v` satisfies (a slot may be reported more than once).
@@ -275,9 +279,11 @@ impl PathIndex {
             }
             Value::String(s) => {
                 self.strings.get(*s).iter().copied().for_each(&mut *f);
-                self.prefixes.each(s, true, f);
-                self.suffixes.each(s, false, f);
-                if self.needs_folding() {
+                if self.affixes {
+                    self.prefixes.each(s, true, f);
+                    self.suffixes.each(s, false, f);
+                }
+                if self.folding {
                     fold_buf.clear();
                     if s.is_ascii() {
                         // ASCII folds to its lower case (`fold_char`), a byte at a time.
@@ -290,14 +296,16 @@ impl PathIndex {
                     self.folded_prefixes.each(fold_buf, true, f);
                     self.folded_suffixes.each(fold_buf, false, f);
                 }
-                for (c, slot) in &self.cidrs {
-                    if c.contains(s) {
-                        f(*slot);
+                if self.scans {
+                    for (c, slot) in &self.cidrs {
+                        if c.contains(s) {
+                            f(*slot);
+                        }
                     }
-                }
-                for (w, slot) in &self.wildcards {
-                    if w.is_match(s) {
-                        f(*slot);
+                    for (w, slot) in &self.wildcards {
+                        if w.is_match(s) {
+                            f(*slot);
+                        }
                     }
                 }
             }

@@ -136,10 +136,13 @@ impl<K: std::hash::Hash + Eq> SlotMap<K> {
     }
 }
 
-/// Maps of fixed-length keys: one map per distinct key length.
+/// Maps of fixed-length keys: one map per distinct key length. Keyed by bytes (the pattern's
+/// `Arc<str>` shared, not copied): a value's first or last `len` bytes are looked up without a
+/// check that `len` falls on a character boundary (bytes that cut a character are not valid UTF-8,
+/// so they equal no key), and a folded value is looked up from a byte buffer.
 #[derive(Clone, Debug, Default)]
 struct ByLength {
-    maps: Vec<(usize, SlotMap<Arc<str>>)>,
+    maps: Vec<(usize, SlotMap<Arc<[u8]>>)>,
 }
 
 impl ByLength {
@@ -153,11 +156,11 @@ impl ByLength {
                 self.maps.iter().position(|(l, _)| *l == len).expect("just inserted")
             }
         };
-        self.maps[i].1.add(key.clone(), slot);
+        self.maps[i].1.add(Arc::<[u8]>::from(key.clone()), slot);
     }
 
     /// Slots whose key is a prefix (`prefix = true`) or suffix of `s`.
-    fn each(&self, s: &str, prefix: bool, f: &mut impl FnMut(Slot)) {
+    fn each(&self, s: &[u8], prefix: bool, f: &mut impl FnMut(Slot)) {
         for (len, map) in &self.maps {
             if *len > s.len() {
                 break;
@@ -201,7 +204,8 @@ pub(crate) struct PathIndex {
     suffixes: ByLength,
     folded_prefixes: ByLength,
     folded_suffixes: ByLength,
-    folded: SlotMap<Arc<str>>,
+    /// By bytes, as [`ByLength`] (a value is folded into a byte buffer).
+    folded: SlotMap<Arc<[u8]>>,
     ranges: Vec<(Range, Slot)>,
     cidrs: Vec<(Cidr, Slot)>,
     wildcards: Vec<(Wildcard, Slot)>,
@@ -231,7 +235,7 @@ impl PathIndex {
             Matcher::Suffix(p) => self.suffixes.insert(p, slot),
             Matcher::PrefixIgnoreCase(p) => self.folded_prefixes.insert(p, slot),
             Matcher::SuffixIgnoreCase(p) => self.folded_suffixes.insert(p, slot),
-            Matcher::EqualsIgnoreCase(p) => self.folded.add(p.clone(), slot),
+            Matcher::EqualsIgnoreCase(p) => self.folded.add(Arc::<[u8]>::from(p.clone()), slot),
             // A point range is equality on the value: one more key among the number values
             // (whose lookup is by the same normalised double), not a range to scan.
             Matcher::Numeric(r) => match r.point() {
@@ -260,7 +264,7 @@ impl PathIndex {
     }
 
     /// Calls `f` for every slot that `v` satisfies (a slot may be reported more than once).
-    pub fn each(&self, v: &Value<'_>, fold_buf: &mut String, f: &mut impl FnMut(Slot)) {
+    pub fn each(&self, v: &Value<'_>, fold_buf: &mut Vec<u8>, f: &mut impl FnMut(Slot)) {
         self.exists.iter().copied().for_each(&mut *f);
         match v {
             Value::Null => self.nulls.iter().copied().for_each(&mut *f),
@@ -280,19 +284,21 @@ impl PathIndex {
             Value::String(s) => {
                 self.strings.get(*s).iter().copied().for_each(&mut *f);
                 if self.affixes {
-                    self.prefixes.each(s, true, f);
-                    self.suffixes.each(s, false, f);
+                    self.prefixes.each(s.as_bytes(), true, f);
+                    self.suffixes.each(s.as_bytes(), false, f);
                 }
                 if self.folding {
                     fold_buf.clear();
                     if s.is_ascii() {
-                        // ASCII folds to its lower case (`fold_char`), a byte at a time.
-                        fold_buf.push_str(s);
-                        fold_buf.make_ascii_lowercase();
+                        // ASCII folds to its lower case (`fold_char`), a byte at a time, in one
+                        // pass that copies it.
+                        fold_buf.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
                     } else {
-                        fold_buf.extend(s.chars().map(fold_char));
+                        for c in s.chars().map(fold_char) {
+                            fold_buf.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                        }
                     }
-                    self.folded.get(fold_buf.as_str()).iter().copied().for_each(&mut *f);
+                    self.folded.get(fold_buf.as_slice()).iter().copied().for_each(&mut *f);
                     self.folded_prefixes.each(fold_buf, true, f);
                     self.folded_suffixes.each(fold_buf, false, f);
                 }

@@ -535,7 +535,7 @@ pub struct Scratch {
     eval: eval::Scratch,
     masks: Vec<u64>,
     touched: Vec<u32>,
-    fold_buf: String,
+    fold_buf: Vec<u8>,
     hits: Vec<u32>,
 }
 

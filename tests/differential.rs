@@ -589,7 +589,7 @@ fn numeric_equality_is_a_lookup_with_the_same_verdicts() {
     ];
     let mut builder = Machine::builder();
     for (i, p) in patterns.iter().enumerate() {
-        builder.add(format!("p{i}").as_str(), *p).expect("valid pattern");
+        builder.add(format!("p{i}").as_str(), p).expect("valid pattern");
     }
     let machine = builder.build();
     let mut scratch = machine.scratch();

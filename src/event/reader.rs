@@ -321,8 +321,18 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
 
     fn value(&mut self, target: Target, depth: usize) -> Result<(), Error> {
         self.ws();
-        if matches!(target, Target::Skip) && self.mode != ReadMode::Strict {
-            return self.skip_fast();
+        if matches!(target, Target::Skip) {
+            if self.mode != ReadMode::Strict {
+                return self.skip_fast();
+            }
+            // Strict: a container is checked in one loop (an invalid one is read again below, for
+            // its error); a scalar is checked as below, which costs no more.
+            if matches!(self.peek(), Some(b'{' | b'[')) {
+                if let Some(end) = lex::skip_valid(self.bytes, self.pos, (self.max_depth + 1).saturating_sub(depth)) {
+                    self.pos = end;
+                    return Ok(());
+                }
+            }
         }
         match self.peek() {
             Some(b'{' | b'[') if depth > self.max_depth => Err(Error::new(

@@ -280,10 +280,192 @@ pub(crate) fn push_string_token(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The deepest nesting [`skip_valid`] tracks itself (one bit per level).
+const VALID_DEPTH: usize = 256;
+
+/// From the start of a JSON value at `i` (whitespace before it allowed), the offset just past it
+/// when it is valid JSON with containers nested at most `room` deep (the value itself, if a
+/// container, is one level); `None` otherwise, or when it nests deeper than [`VALID_DEPTH`].
+///
+/// The strict reader's check of a value no pattern refers to, in one loop with no recursion and no
+/// allocation: strings with their escapes and control characters, numbers, the three words, and
+/// the grammar between them, exactly as [`number`], [`escape`] and the reader have it. It says
+/// nothing of why a value is invalid: on `None`, the reader reads the value again its own way, for
+/// the error and its position (invalid events are rare; valid ones are most of the work).
+pub(crate) fn skip_valid(b: &[u8], mut i: usize, room: usize) -> Option<usize> {
+    let room = room.min(VALID_DEPTH);
+    // Bit `d` set: the container at depth `d` + 1 is an object.
+    let mut objects = [0u64; VALID_DEPTH / 64];
+    let mut depth = 0usize;
+    // A string at `i` (its opening quote): the offset past its closing quote.
+    let string = |mut i: usize| -> Option<usize> {
+        i += 1;
+        loop {
+            i = string_run(b, i, true);
+            match *b.get(i)? {
+                b'"' => return Some(i + 1),
+                b'\\' => i += escape(b, i).ok()?.1,
+                _ => return None,
+            }
+        }
+    };
+    // A key at `i` and its colon: the offset past the colon.
+    let key = |i: usize| -> Option<usize> {
+        if b.get(i) != Some(&b'"') {
+            return None;
+        }
+        let i = skip_ws(b, string(i)?);
+        (b.get(i) == Some(&b':')).then_some(i + 1)
+    };
+    loop {
+        // A value.
+        i = skip_ws(b, i);
+        match *b.get(i)? {
+            open @ (b'{' | b'[') => {
+                if depth == room {
+                    return None;
+                }
+                let object = open == b'{';
+                if object {
+                    objects[depth / 64] |= 1 << (depth % 64);
+                } else {
+                    objects[depth / 64] &= !(1 << (depth % 64));
+                }
+                depth += 1;
+                i = skip_ws(b, i + 1);
+                if b.get(i) == Some(if object { &b'}' } else { &b']' }) {
+                    depth -= 1;
+                    i += 1;
+                } else {
+                    if object {
+                        i = key(i)?;
+                    }
+                    continue;
+                }
+            }
+            b'"' => i = string(i)?,
+            b'-' | b'0'..=b'9' => i = number(b, i).ok()?,
+            b't' if b[i..].starts_with(b"true") => i += 4,
+            b'f' if b[i..].starts_with(b"false") => i += 5,
+            b'n' if b[i..].starts_with(b"null") => i += 4,
+            _ => return None,
+        }
+        // After a value: close containers until one goes on (or the first value is done).
+        loop {
+            if depth == 0 {
+                return Some(i);
+            }
+            i = skip_ws(b, i);
+            let object = objects[(depth - 1) / 64] >> ((depth - 1) % 64) & 1 == 1;
+            match (*b.get(i)?, object) {
+                (b',', true) => {
+                    i = key(skip_ws(b, i + 1))?;
+                    break;
+                }
+                (b',', false) => {
+                    i += 1;
+                    break;
+                }
+                (b'}', true) | (b']', false) => {
+                    depth -= 1;
+                    i += 1;
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// JSON text built from pieces that collide often: nested containers, escapes (lone
+    /// surrogates among them), control characters, numbers in every form, the words, whitespace.
+    fn json_text() -> impl Strategy<Value = String> {
+        let valid = prop::sample::select(vec![
+            "0",
+            "-0",
+            "1.5e3",
+            "-12.25",
+            "1E+2",
+            "true",
+            "false",
+            "null",
+            "\"\"",
+            "\"a b\"",
+            "\"\\\"q\"",
+            "\"\\u00e9\"",
+            "\"\\ud83d\\ude00\"",
+            "\"\\/\\b\\f\\n\\r\\t\"",
+            "\"é\"",
+            "\"[{\"",
+        ]);
+        let invalid = prop::sample::select(vec![
+            "01",
+            "1.",
+            "-",
+            "2e",
+            "nul",
+            "tru",
+            "\"\\ud83d\"",
+            "\"\\ude00\"",
+            "\"\\x\"",
+            "\"\u{1}\"",
+            "\"\t\"",
+            "\"open",
+            "\"\\u12g4\"",
+        ]);
+        let scalar = prop_oneof![12 => valid, 1 => invalid].prop_map(str::to_string);
+        let text = scalar.prop_recursive(6, 48, 4, |inner| {
+            let ws = prop::sample::select(vec!["", " ", "\n\t", "\r "]);
+            prop_oneof![
+                (prop::collection::vec((inner.clone(), ws.clone()), 0..4), prop::bool::weighted(0.95)).prop_map(
+                    |(items, close)| {
+                        let body: Vec<String> = items.into_iter().map(|(v, w)| format!("{w}{v}{w}")).collect();
+                        format!("[{}{}", body.join(","), if close { "]" } else { "" })
+                    }
+                ),
+                (prop::collection::vec((inner, ws), 0..4), prop::bool::weighted(0.95)).prop_map(|(items, colon)| {
+                    let body: Vec<String> = items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(k, (v, w))| format!("{w}\"k{k}\"{w}{}{w}{v}", if colon { ":" } else { "" }))
+                        .collect();
+                    format!("{{{}}}", body.join(","))
+                }),
+            ]
+        });
+        let tail = prop_oneof![6 => Just(""), 1 => prop::sample::select(vec![" ", ",", "]", "}", "x"])];
+        (text, tail).prop_map(|(t, tail)| t + tail)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// `skip_valid` accepts exactly what serde_json accepts (which nests at most 128 deep, past
+        /// what the texts here reach), and ends where the value ends.
+        #[test]
+        fn skip_valid_agrees_with_serde_json(text in json_text(), cut in 0usize..64) {
+            let mut end = text.len().saturating_sub(cut);
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            for t in [text.as_str(), &text[..end]] {
+                let ours = skip_valid(t.as_bytes(), 0, 100).map(|end| skip_ws(t.as_bytes(), end) == t.len());
+                let theirs = serde_json::from_str::<serde_json::Value>(t).is_ok();
+                prop_assert_eq!(ours.unwrap_or(false), theirs, "{:?}", t);
+            }
+        }
+
+        /// Nesting deeper than the room left is refused, as the reader refuses it.
+        #[test]
+        fn skip_valid_keeps_to_the_room(depth in 1usize..12, room in 0usize..12) {
+            let t = "[".repeat(depth) + &"]".repeat(depth);
+            prop_assert_eq!(skip_valid(t.as_bytes(), 0, room), (depth <= room).then_some(t.len()));
+        }
+    }
 
     #[test]
     fn numbers_and_their_errors() {

@@ -587,9 +587,10 @@ fn numeric_equality_is_a_lookup_with_the_same_verdicts() {
         r#"{"n": -1}"#,
         r#"{"n": [1, 300]}"#,
     ];
+    let compiled: Vec<Pattern> = patterns.iter().map(|p| Pattern::new(p).expect("valid pattern")).collect();
     let mut builder = Machine::builder();
-    for (i, p) in patterns.iter().enumerate() {
-        builder.add(format!("p{i}").as_str(), p).expect("valid pattern");
+    for (i, p) in compiled.iter().enumerate() {
+        builder.add_pattern(format!("p{i}").as_str(), p.clone());
     }
     let machine = builder.build();
     let mut scratch = machine.scratch();
@@ -597,10 +598,9 @@ fn numeric_equality_is_a_lookup_with_the_same_verdicts() {
     for e in events {
         let got: Vec<&str> = machine.matches(e, &mut scratch).expect("valid event").map(|id| id.as_str()).collect();
         let mut want = Vec::new();
-        for (i, p) in patterns.iter().enumerate() {
-            let pattern = Pattern::new(p).expect("valid pattern");
+        for (i, (p, pattern)) in patterns.iter().zip(&compiled).enumerate() {
             let single = pattern.matches(e).expect("valid event");
-            assert_eq!(reference::matches(&pattern, e).expect("valid event"), single, "{p} on {e}");
+            assert_eq!(reference::matches(pattern, e).expect("valid event"), single, "{p} on {e}");
             if single {
                 want.push(format!("p{i}"));
             }

@@ -415,8 +415,20 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
             if self.peek() != Some(b'"') {
                 return Err(self.error_here("invalid JSON: expected a double-quoted field name"));
             }
-            let key = self.string(Dest::Key)?;
-            self.expect(b':', "':'")?;
+            // A plain key (no escapes) and a colon right after it, inline.
+            let body = self.pos + 1;
+            let end = string_run(self.bytes, body, true);
+            let key = if self.bytes.get(end) == Some(&b'"') {
+                self.pos = end + 1;
+                Str::Plain(body as u32, end as u32)
+            } else {
+                self.string_slow(Dest::Key)?
+            };
+            if self.peek() == Some(b':') {
+                self.pos += 1;
+            } else {
+                self.expect(b':', "':'")?;
+            }
             let (key, start): (&[u8], Option<usize>) = match key {
                 Str::Plain(s, e) => (&self.bytes[s as usize..e as usize], Some(s as usize)),
                 Str::Escaped(..) => (self.out.key.as_bytes(), None),
@@ -459,7 +471,26 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                     _ => self.skip_fast()?,
                 }
             } else {
-                self.value(child, depth + 1)?;
+                // A plain string or a number, inline; anything else through `value`.
+                self.ws();
+                match self.peek() {
+                    Some(b'"') => {
+                        let body = self.pos + 1;
+                        let end = string_run(self.bytes, body, true);
+                        if self.bytes.get(end) == Some(&b'"') {
+                            self.pos = end + 1;
+                            self.record(child, Raw::String(body as u32, end as u32));
+                        } else {
+                            self.value(child, depth + 1)?;
+                        }
+                    }
+                    Some(b'-' | b'0'..=b'9') => {
+                        let start = self.pos as u32;
+                        self.number()?;
+                        self.record(child, Raw::Number(start, self.pos as u32));
+                    }
+                    _ => self.value(child, depth + 1)?,
+                }
             }
             if self.stopped {
                 return Ok(());

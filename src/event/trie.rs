@@ -73,6 +73,24 @@ fn has_dot_with_head(key: &[u8], h: u64) -> bool {
     x.wrapping_sub(ONES) & !x & HIGH != 0 || key.get(8..).is_some_and(has_dot)
 }
 
+/// `a[8..] == b[8..]` for two keys of one length above eight whose first eight bytes are equal
+/// (their heads matched), eight bytes at a time, the last word overlapping the ones before it:
+/// segments are short, and a slice comparison is a call.
+#[inline]
+fn same_tail(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    debug_assert!(n > 8 && b.len() == n);
+    let word = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+    let mut i = 8;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    word(a, n - 8) == word(b, n - 8)
+}
+
 impl Children {
     #[inline]
     fn get(&self, key: &[u8]) -> Option<NodeId> {
@@ -86,7 +104,7 @@ impl Children {
             Children::Small(list) => {
                 let len = key.len();
                 list.iter()
-                    .find(|c| c.head == h && c.len == len && (len <= 8 || c.segment[8..] == key[8..]))
+                    .find(|c| c.head == h && c.len == len && (len <= 8 || same_tail(&c.segment, key)))
                     .map(|c| c.node)
             }
             Children::Map(map) => map.get(key).copied(),
@@ -511,6 +529,17 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+        /// The tail comparison by words agrees with the slice comparison at every length, for
+        /// keys whose first eight bytes are equal (what the caller has checked by their heads).
+        #[test]
+        fn tails_by_words_equal_slices(a in prop::collection::vec(prop::sample::select(vec![b'a', b'b']), 9..40), flip in 0usize..40) {
+            let mut b = a.clone();
+            let k = 8 + flip % (a.len() - 8);
+            b[k] = if b[k] == b'a' { b'b' } else { b'a' };
+            prop_assert_eq!(same_tail(&a, &b), a[8..] == b[8..]);
+            prop_assert!(same_tail(&a, &a));
+        }
+
         /// The word test of a key's first eight bytes finds a dot where the byte loop does, NUL
         /// bytes and keys of every length around eight included.
         #[test]

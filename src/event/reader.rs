@@ -462,12 +462,13 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                 // The common case, without the call through `value`; a string without escapes
                 // (most skipped values) inline.
                 self.ws();
-                let plain = match self.peek() {
-                    Some(b'"') => Some(string_run(self.bytes, self.pos + 1, false)),
-                    _ => None,
-                };
-                match plain {
-                    Some(end) if self.bytes.get(end) == Some(&b'"') => self.pos = end + 1,
+                match self.peek() {
+                    Some(b'"') => match string_run(self.bytes, self.pos + 1, false) {
+                        end if self.bytes.get(end) == Some(&b'"') => self.pos = end + 1,
+                        _ => self.skip_fast()?,
+                    },
+                    // A number (or junk, skipped the same way: skipped values are not validated).
+                    Some(b'-' | b'0'..=b'9') => self.pos = lex::scalar_end(self.bytes, self.pos),
                     _ => self.skip_fast()?,
                 }
             } else {

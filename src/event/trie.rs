@@ -98,7 +98,7 @@ impl Children {
     }
 
     /// [`get`](Self::get) with the key's [`head`] already at hand.
-    #[inline]
+    #[inline(always)]
     fn get_with(&self, key: &[u8], h: u64) -> Option<NodeId> {
         match self {
             Children::Small(list) => {
@@ -273,7 +273,7 @@ impl PathTrie {
 
     /// [`step_unchecked`](Self::step_unchecked) with the key's [`head`] at hand (a reader takes it
     /// from the event text in one load).
-    #[inline]
+    #[inline(always)]
     pub fn step_with_head(&self, node: NodeId, key: &[u8], h: u64) -> Option<(NodeId, bool)> {
         let mut node = node;
         // No segment contains a dot, so a direct hit is a plain key; most keys are plain, and most

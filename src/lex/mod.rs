@@ -297,24 +297,17 @@ pub(crate) fn skip_valid(b: &[u8], mut i: usize, room: usize) -> Option<usize> {
     // Bit `d` set: the container at depth `d` + 1 is an object.
     let mut objects = [0u64; VALID_DEPTH / 64];
     let mut depth = 0usize;
-    // A string at `i` (its opening quote): the offset past its closing quote.
-    let string = |mut i: usize| -> Option<usize> {
-        i += 1;
-        loop {
-            i = string_run(b, i, true);
-            match *b.get(i)? {
-                b'"' => return Some(i + 1),
-                b'\\' => i += escape(b, i).ok()?.1,
-                _ => return None,
-            }
-        }
+    // Is the innermost open container an object? (Its bit, kept at hand: every value asks.)
+    let mut object = false;
+    let is_object = |objects: &[u64; VALID_DEPTH / 64], depth: usize| {
+        depth > 0 && objects[(depth - 1) / 64] >> ((depth - 1) % 64) & 1 == 1
     };
     // A key at `i` and its colon: the offset past the colon.
     let key = |i: usize| -> Option<usize> {
         if b.get(i) != Some(&b'"') {
             return None;
         }
-        let i = skip_ws(b, string(i)?);
+        let i = skip_ws(b, valid_string(b, i)?);
         (b.get(i) == Some(&b':')).then_some(i + 1)
     };
     loop {
@@ -325,7 +318,7 @@ pub(crate) fn skip_valid(b: &[u8], mut i: usize, room: usize) -> Option<usize> {
                 if depth == room {
                     return None;
                 }
-                let object = open == b'{';
+                object = open == b'{';
                 if object {
                     objects[depth / 64] |= 1 << (depth % 64);
                 } else {
@@ -335,6 +328,7 @@ pub(crate) fn skip_valid(b: &[u8], mut i: usize, room: usize) -> Option<usize> {
                 i = skip_ws(b, i + 1);
                 if b.get(i) == Some(if object { &b'}' } else { &b']' }) {
                     depth -= 1;
+                    object = is_object(&objects, depth);
                     i += 1;
                 } else {
                     if object {
@@ -343,7 +337,7 @@ pub(crate) fn skip_valid(b: &[u8], mut i: usize, room: usize) -> Option<usize> {
                     continue;
                 }
             }
-            b'"' => i = string(i)?,
+            b'"' => i = valid_string(b, i)?,
             b'-' | b'0'..=b'9' => i = number(b, i).ok()?,
             b't' if b[i..].starts_with(b"true") => i += 4,
             b'f' if b[i..].starts_with(b"false") => i += 5,
@@ -356,7 +350,6 @@ pub(crate) fn skip_valid(b: &[u8], mut i: usize, room: usize) -> Option<usize> {
                 return Some(i);
             }
             i = skip_ws(b, i);
-            let object = objects[(depth - 1) / 64] >> ((depth - 1) % 64) & 1 == 1;
             match (*b.get(i)?, object) {
                 (b',', true) => {
                     i = key(skip_ws(b, i + 1))?;
@@ -368,11 +361,37 @@ pub(crate) fn skip_valid(b: &[u8], mut i: usize, room: usize) -> Option<usize> {
                 }
                 (b'}', true) | (b']', false) => {
                     depth -= 1;
+                    object = is_object(&objects, depth);
                     i += 1;
                 }
                 _ => return None,
             }
         }
+    }
+}
+
+/// A valid string at `i` (its opening quote): the offset past its closing quote. A string with no
+/// escape ends at the first stop byte, inline; escapes are checked out of line.
+#[inline(always)]
+fn valid_string(b: &[u8], i: usize) -> Option<usize> {
+    let end = string_run(b, i + 1, true);
+    if b.get(end) == Some(&b'"') {
+        Some(end + 1)
+    } else {
+        valid_string_escapes(b, end)
+    }
+}
+
+/// [`valid_string`] from its first stop byte that is not the closing quote.
+#[inline(never)]
+fn valid_string_escapes(b: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        match *b.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => i += escape(b, i).ok()?.1,
+            _ => return None,
+        }
+        i = string_run(b, i, true);
     }
 }
 

@@ -168,7 +168,7 @@ pub(crate) fn read(
     if r.peek() != Some(b'{') {
         return Err(r.error_here("event is not a JSON object"));
     }
-    r.value(Target::Descend(ROOT), 1)?;
+    r.start(Target::Descend(ROOT), 1)?;
     if r.stopped {
         return Ok(());
     }
@@ -194,7 +194,7 @@ pub(crate) fn read_prefix(
     if r.peek() != Some(b'{') {
         return Err(r.error_here("event is not a JSON object"));
     }
-    r.value(Target::Descend(ROOT), 1)?;
+    r.start(Target::Descend(ROOT), 1)?;
     Ok(if r.stopped { None } else { Some(r.pos) })
 }
 
@@ -214,13 +214,18 @@ pub(crate) fn validate(text: &str, max_depth: usize) -> Result<(), Error> {
     let mut out = Leaves::default();
     let mut r = Reader::new(text, NO_PATHS.get_or_init(PathTrie::default), max_depth, ReadMode::Strict, &mut out);
     r.ws();
-    r.value(Target::Skip, 1)?;
+    r.start(Target::Skip, 1)?;
     r.ws();
     if r.pos != r.bytes.len() {
         return Err(r.error_here("unexpected trailing characters after the JSON value"));
     }
     Ok(())
 }
+
+/// The reading functions' mode parameter ([`ReadMode`] as a constant).
+const STRICT: u8 = 0;
+const SKIP: u8 = 1;
+const EARLY: u8 = 2;
 
 /// Where an escaped string is unescaped to.
 #[derive(Clone, Copy)]
@@ -319,9 +324,19 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
         }
     }
 
-    fn value(&mut self, target: Target, depth: usize) -> Result<(), Error> {
+    /// [`value`](Self::value) in the reader's mode: each mode has its own copy of the reading
+    /// functions, with the other modes' branches compiled out.
+    fn start(&mut self, target: Target, depth: usize) -> Result<(), Error> {
+        match self.mode {
+            ReadMode::Strict => self.value::<STRICT>(target, depth),
+            ReadMode::Skip => self.value::<SKIP>(target, depth),
+            ReadMode::EarlyStop => self.value::<EARLY>(target, depth),
+        }
+    }
+
+    fn value<const M: u8>(&mut self, target: Target, depth: usize) -> Result<(), Error> {
         self.ws();
-        if matches!(target, Target::Skip) && self.mode != ReadMode::Strict {
+        if matches!(target, Target::Skip) && M != STRICT {
             return self.skip_fast();
         }
         match self.peek() {
@@ -333,8 +348,8 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
             )),
             // `Strict` (the other modes skip above): an unreferenced container in one loop.
             Some(b'{' | b'[') if matches!(target, Target::Skip) && self.skip_valid(depth) => Ok(()),
-            Some(b'{') => self.object(target, depth),
-            Some(b'[') => self.array(target, depth),
+            Some(b'{') => self.object::<M>(target, depth),
+            Some(b'[') => self.array::<M>(target, depth),
             Some(b'"') => {
                 let raw = match self.string(Dest::Buf)? {
                     Str::Plain(s, e) => Raw::String(s, e),
@@ -387,7 +402,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
         }
     }
 
-    fn object(&mut self, target: Target, depth: usize) -> Result<(), Error> {
+    fn object<const M: u8>(&mut self, target: Target, depth: usize) -> Result<(), Error> {
         self.pos += 1;
         let node = match target {
             Target::Descend(n) | Target::Leaf(_, n) if self.paths.descends(n) => Some(n),
@@ -398,13 +413,13 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
         // Early stop: the children of `node` seen so far as plain keys (one bit per child rank).
         // Only an object whose completion ends the read is tracked: only that stop is taken.
         let children = node.map_or(0, |n| self.paths.child_count(n));
-        let mut track = self.mode == ReadMode::EarlyStop && (depth == 1 || outer) && (1..=64).contains(&children);
+        let mut track = M == EARLY && (depth == 1 || outer) && (1..=64).contains(&children);
         let all: u64 = if children >= 64 { u64::MAX } else { (1u64 << children) - 1 };
         let mut seen = 0u64;
         // Outside `Strict`, a run of members whose keys cannot step from `node` is skimmed over
         // from its second member on (after a member whose key did not step): a skim costs about
         // two members read one by one, so a single member is read, not skimmed.
-        let skim = node.filter(|_| self.mode != ReadMode::Strict);
+        let skim = node.filter(|_| M != STRICT);
         self.ws();
         if self.peek() == Some(b'}') {
             self.pos += 1;
@@ -458,7 +473,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                 && !dotted
                 && stepped.is_some_and(|c| seen | (1 << self.paths.rank(c)) == all)
                 && (depth == 1 || outer);
-            if matches!(child, Target::Skip) && self.mode != ReadMode::Strict {
+            if matches!(child, Target::Skip) && M != STRICT {
                 // The common case, without the call through `value`; a string without escapes
                 // (most skipped values) inline.
                 self.ws();
@@ -482,7 +497,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                             self.pos = end + 1;
                             self.record(child, Raw::String(body as u32, end as u32));
                         } else {
-                            self.value(child, depth + 1)?;
+                            self.value::<M>(child, depth + 1)?;
                         }
                     }
                     Some(b'-' | b'0'..=b'9') => {
@@ -490,7 +505,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                         self.number()?;
                         self.record(child, Raw::Number(start, self.pos as u32));
                     }
-                    _ => self.value(child, depth + 1)?,
+                    _ => self.value::<M>(child, depth + 1)?,
                 }
             }
             if self.stopped {
@@ -613,7 +628,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
         }
     }
 
-    fn array(&mut self, target: Target, depth: usize) -> Result<(), Error> {
+    fn array<const M: u8>(&mut self, target: Target, depth: usize) -> Result<(), Error> {
         self.pos += 1;
         let id = self.arrays;
         self.arrays += 1;
@@ -630,7 +645,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
             }
             // Later elements may hold referenced values: completing an element completes nothing.
             self.closing = false;
-            let result = self.value(target, depth + 1);
+            let result = self.value::<M>(target, depth + 1);
             if tracked {
                 self.out.stack.pop();
             }
@@ -902,7 +917,7 @@ pub(crate) fn read_value_into(
         out,
     };
     r.ws();
-    r.value(target, depth)?;
+    r.start(target, depth)?;
     r.ws();
     if r.pos != r.bytes.len() {
         return Err(r.error_here("unexpected trailing characters after the JSON value"));

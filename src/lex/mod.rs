@@ -113,7 +113,7 @@ pub(crate) enum NumberError {
 
 /// The number token at `i` (`-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`): the offset
 /// just past it, or where and why it is malformed.
-#[inline]
+#[inline(always)]
 pub(crate) fn number(b: &[u8], mut i: usize) -> Result<usize, (usize, NumberError)> {
     let digits = |mut i: usize| {
         while b.get(i).is_some_and(u8::is_ascii_digit) {
@@ -135,7 +135,8 @@ pub(crate) fn number(b: &[u8], mut i: usize) -> Result<usize, (usize, NumberErro
         _ => return Err((i, NumberError::Digit)),
     }
     if b.get(i) == Some(&b'.') {
-        let j = digits(i + 1);
+        // Fractions run long (coordinates, measurements): eight digits at a time.
+        let j = fraction_digits(b, i + 1);
         if j == i + 1 {
             return Err((j, NumberError::FractionDigit));
         }
@@ -153,6 +154,28 @@ pub(crate) fn number(b: &[u8], mut i: usize) -> Result<usize, (usize, NumberErro
         i = j;
     }
     Ok(i)
+}
+
+/// The offset of the first byte at or after `i` that is not an ASCII digit (or `b.len()`), eight
+/// bytes at a time: each byte less `'0'` is a digit when it is below 10; the high bit of that
+/// byte (kept out of the add, so no carry crosses into the next byte) or of the byte plus 0x76
+/// flags it, and the lowest flag is the answer.
+#[inline]
+fn fraction_digits(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(word) = b.get(i..i + 8) {
+        let t = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ (ONES * u64::from(b'0'));
+        let flags = (((t & !HIGH) + ONES * 0x76) | t) & HIGH;
+        if flags != 0 {
+            return i + (flags.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i).is_some_and(u8::is_ascii_digit) {
+        i += 1;
+    }
+    i
 }
 
 /// The character of a one-letter JSON escape (`\n` → newline), for the byte after the backslash.
@@ -476,6 +499,17 @@ mod tests {
                 let theirs = serde_json::from_str::<serde_json::Value>(t).is_ok();
                 prop_assert_eq!(ours.unwrap_or(false), theirs, "{:?}", t);
             }
+        }
+
+        /// The word scan for digits stops where the byte loop does, on every byte value.
+        #[test]
+        fn fraction_digits_by_words_equal_byte_loop(
+            text in prop::collection::vec(prop_oneof![8 => (b'0'..=b'9'), 1 => any::<u8>()], 0..40),
+            from in 0usize..40,
+        ) {
+            let from = from.min(text.len());
+            let naive = from + text[from..].iter().take_while(|b| b.is_ascii_digit()).count();
+            prop_assert_eq!(fraction_digits(&text, from), naive);
         }
 
         /// Nesting deeper than the room left is refused, as the reader refuses it.

@@ -92,6 +92,25 @@ pub(crate) fn skip_string(bytes: &[u8], i: usize) -> Option<usize> {
 /// the offset of the next delimiter: `,`, `}`, `]`, whitespace, or the end. Nothing is validated.
 #[inline]
 pub(crate) fn scalar_end(bytes: &[u8], mut i: usize) -> usize {
+    // Sixteen bytes at a time while they last (a coordinate is 17 or 18 bytes): compares give a
+    // mask of the delimiters, and its lowest bit is the answer.
+    while let Some(chunk) = bytes.get(i..i + 16) {
+        use wide::u8x16;
+        let v = u8x16::new(chunk.try_into().expect("16 bytes"));
+        let eq = |c: u8| v.simd_eq(u8x16::splat(c));
+        // `]` and `}` differ only in bit 5.
+        let stop = eq(b',')
+            | (v | u8x16::splat(0x20)).simd_eq(u8x16::splat(b'}'))
+            | eq(b' ')
+            | eq(b'\t')
+            | eq(b'\n')
+            | eq(b'\r');
+        let bits = stop.to_bitmask();
+        if bits != 0 {
+            return i + bits.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
     while i < bytes.len() && !matches!(bytes[i], b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
         i += 1;
     }
@@ -510,6 +529,21 @@ mod tests {
             let from = from.min(text.len());
             let naive = from + text[from..].iter().take_while(|b| b.is_ascii_digit()).count();
             prop_assert_eq!(fraction_digits(&text, from), naive);
+        }
+
+        /// The block scan for a scalar's end stops where the byte loop does, on every byte value.
+        #[test]
+        fn scalar_end_by_blocks_equals_byte_loop(
+            text in prop::collection::vec(prop_oneof![
+                8 => prop::sample::select(b"0123456789.-eE+".to_vec()),
+                1 => any::<u8>(),
+            ], 0..60),
+            from in 0usize..60,
+        ) {
+            let from = from.min(text.len());
+            let naive = from
+                + text[from..].iter().take_while(|b| !matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r')).count();
+            prop_assert_eq!(scalar_end(&text, from), naive);
         }
 
         /// Nesting deeper than the room left is refused, as the reader refuses it.

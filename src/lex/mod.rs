@@ -523,7 +523,7 @@ mod tests {
         /// The word scan for digits stops where the byte loop does, on every byte value.
         #[test]
         fn fraction_digits_by_words_equal_byte_loop(
-            text in prop::collection::vec(prop_oneof![8 => (b'0'..=b'9'), 1 => any::<u8>()], 0..40),
+            text in prop::collection::vec(prop_oneof![8 => b'0'..=b'9', 1 => any::<u8>()], 0..40),
             from in 0usize..40,
         ) {
             let from = from.min(text.len());

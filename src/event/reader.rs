@@ -431,13 +431,9 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                 return Err(self.error_here("invalid JSON: expected a double-quoted field name"));
             }
             // A plain key (no escapes) and a colon right after it, inline.
-            let body = self.pos + 1;
-            let end = string_run(self.bytes, body, true);
-            let key = if self.bytes.get(end) == Some(&b'"') {
-                self.pos = end + 1;
-                Str::Plain(body as u32, end as u32)
-            } else {
-                self.string_slow(Dest::Key)?
+            let key = match self.plain_string() {
+                Some((body, end)) => Str::Plain(body, end),
+                None => self.string_slow(Dest::Key)?,
             };
             if self.peek() == Some(b':') {
                 self.pos += 1;
@@ -490,16 +486,10 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
                 // A plain string or a number, inline; anything else through `value`.
                 self.ws();
                 match self.peek() {
-                    Some(b'"') => {
-                        let body = self.pos + 1;
-                        let end = string_run(self.bytes, body, true);
-                        if self.bytes.get(end) == Some(&b'"') {
-                            self.pos = end + 1;
-                            self.record(child, Raw::String(body as u32, end as u32));
-                        } else {
-                            self.value::<M>(child, depth + 1)?;
-                        }
-                    }
+                    Some(b'"') => match self.plain_string() {
+                        Some((body, end)) => self.record(child, Raw::String(body, end)),
+                        None => self.value::<M>(child, depth + 1)?,
+                    },
                     Some(b'-' | b'0'..=b'9') => {
                         let start = self.pos as u32;
                         self.number()?;
@@ -792,13 +782,24 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
     /// Reads the string at `self.pos`. Plain strings (no escapes) take an inlined fast path.
     #[inline]
     fn string(&mut self, dest: Dest) -> Result<Str, Error> {
+        match self.plain_string() {
+            Some((body, end)) => Ok(Str::Plain(body, end)),
+            None => self.string_slow(dest),
+        }
+    }
+
+    /// The string at `self.pos` when it has no escape (its closing quote is the first stop byte):
+    /// its body's range, with `self.pos` moved past it. `None` leaves `self.pos` alone, for
+    /// [`string_slow`](Self::string_slow). Inlined where every key and value passes.
+    #[inline(always)]
+    fn plain_string(&mut self) -> Option<(u32, u32)> {
         let body = self.pos + 1;
         let end = string_run(self.bytes, body, true);
-        if self.bytes.get(end) == Some(&b'"') {
-            self.pos = end + 1;
-            return Ok(Str::Plain(body as u32, end as u32));
+        if self.bytes.get(end) != Some(&b'"') {
+            return None;
         }
-        self.string_slow(dest)
+        self.pos = end + 1;
+        Some((body as u32, end as u32))
     }
 
     #[inline(never)]

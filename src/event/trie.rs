@@ -103,9 +103,13 @@ impl Children {
         match self {
             Children::Small(list) => {
                 let len = key.len();
-                list.iter()
-                    .find(|c| c.head == h && c.len == len && (len <= 8 || same_tail(&c.segment, key)))
-                    .map(|c| c.node)
+                // A plain loop: `Iterator::find` with this closure was left out of line.
+                for c in list.iter() {
+                    if c.head == h && c.len == len && (len <= 8 || same_tail(&c.segment, key)) {
+                        return Some(c.node);
+                    }
+                }
+                None
             }
             Children::Map(map) => map.get(key).copied(),
         }

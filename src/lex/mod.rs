@@ -179,7 +179,7 @@ pub(crate) fn number(b: &[u8], mut i: usize) -> Result<usize, (usize, NumberErro
 /// bytes at a time: each byte less `'0'` is a digit when it is below 10; the high bit of that
 /// byte (kept out of the add, so no carry crosses into the next byte) or of the byte plus 0x76
 /// flags it, and the lowest flag is the answer.
-#[inline]
+#[inline(always)]
 fn fraction_digits(b: &[u8], mut i: usize) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -345,13 +345,14 @@ pub(crate) fn skip_valid(b: &[u8], mut i: usize, room: usize) -> Option<usize> {
         depth > 0 && objects[(depth - 1) / 64] >> ((depth - 1) % 64) & 1 == 1
     };
     // A key at `i` and its colon: the offset past the colon.
-    let key = |i: usize| -> Option<usize> {
+    #[inline(always)]
+    fn key(b: &[u8], i: usize) -> Option<usize> {
         if b.get(i) != Some(&b'"') {
             return None;
         }
         let i = skip_ws(b, valid_string(b, i)?);
         (b.get(i) == Some(&b':')).then_some(i + 1)
-    };
+    }
     loop {
         // A value.
         i = skip_ws(b, i);
@@ -374,7 +375,7 @@ pub(crate) fn skip_valid(b: &[u8], mut i: usize, room: usize) -> Option<usize> {
                     i += 1;
                 } else {
                     if object {
-                        i = key(i)?;
+                        i = key(b, i)?;
                     }
                     continue;
                 }
@@ -394,7 +395,7 @@ pub(crate) fn skip_valid(b: &[u8], mut i: usize, room: usize) -> Option<usize> {
             i = skip_ws(b, i);
             match (*b.get(i)?, object) {
                 (b',', true) => {
-                    i = key(skip_ws(b, i + 1))?;
+                    i = key(b, skip_ws(b, i + 1))?;
                     break;
                 }
                 (b',', false) => {

@@ -1,6 +1,7 @@
 //! Event reading: from event JSON (text or `serde_json::Value`) to the leaf occurrences that the
 //! patterns refer to, with the array trails that array-consistent matching needs.
 
+pub(crate) mod flat;
 pub(crate) mod reader;
 
 pub use reader::ReadMode;

@@ -243,8 +243,8 @@ enum Str {
 }
 
 /// What to do with the value being read.
-#[derive(Clone, Copy)]
-enum Target {
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Target {
     /// Validate only.
     Skip,
     /// Record scalars under this path id; descend from the node if paths continue.
@@ -888,7 +888,7 @@ impl<'a, 'p, 'o> Reader<'a, 'p, 'o> {
 /// appends its leaf occurrences to `out`, which is *not* cleared: the caller may already have put
 /// leaves there. The leaves are those the reader records for the same value inside an event read
 /// with [`read`]. Containers nested deeper than `max_depth` are an
-/// [`ErrorKind::EventTooDeep`] error.
+/// [`ErrorKind::EventTooDeep`] error. `frames` is working memory (see [`super::flat::read_flat`]).
 pub(crate) fn read_value_into(
     text: &str,
     paths: &PathTrie,
@@ -896,6 +896,7 @@ pub(crate) fn read_value_into(
     depth: usize,
     max_depth: usize,
     out: &mut Leaves,
+    frames: &mut Vec<super::flat::Frame>,
 ) -> Result<(), Error> {
     out.stack.clear();
     let target = match node {
@@ -905,6 +906,26 @@ pub(crate) fn read_value_into(
         },
         None => Target::Skip,
     };
+    let (leaves, steps) = (out.leaves.len(), out.steps.len());
+    if super::flat::read_flat(text, paths, target, depth, max_depth, out, frames).is_some() {
+        return Ok(());
+    }
+    // Escapes, invalid JSON or too deep: the reader reads it again, for the error and its position.
+    out.leaves.truncate(leaves);
+    out.steps.truncate(steps);
+    read_value_slow(text, paths, target, depth, max_depth, out)
+}
+
+/// [`read_value_into`] by the [`Reader`].
+pub(crate) fn read_value_slow(
+    text: &str,
+    paths: &PathTrie,
+    target: Target,
+    depth: usize,
+    max_depth: usize,
+    out: &mut Leaves,
+) -> Result<(), Error> {
+    out.stack.clear();
     let mut r = Reader {
         text,
         bytes: text.as_bytes(),

@@ -165,7 +165,7 @@ struct Node {
 }
 
 impl Node {
-    #[inline]
+    #[inline(always)]
     fn may_have(&self, byte: u8) -> bool {
         self.first[usize::from(byte >> 6)] >> (byte & 63) & 1 == 1
     }
@@ -233,7 +233,10 @@ impl PathTrie {
     /// every key of an event passes: most keys are not referenced and stop here.
     #[inline(always)]
     pub fn may_step(&self, node: NodeId, key: &[u8]) -> bool {
-        key.first().is_none_or(|&byte| self.nodes[node as usize].may_have(byte))
+        match key.first() {
+            Some(&byte) => self.nodes[node as usize].may_have(byte),
+            None => true,
+        }
     }
 
     /// May a key whose first byte is `byte` step from `node`? `byte` is the byte after the key's

@@ -332,6 +332,8 @@ pub struct Scratch {
     pub(crate) machine: MachineScratch,
     /// A record's text, when a typed record is decided on it ([`Filter::evaluate_kinesis`]).
     pub(crate) json: String,
+    /// The open containers of a typed record's payload as it is read ([`Filter::evaluate_kinesis`]).
+    pub(crate) frames: Vec<crate::event::flat::Frame>,
 }
 
 thread_local! {

@@ -328,7 +328,15 @@ impl Filter {
                             let plan = &plans[Payload::Json.index()];
                             let trie = machines[Payload::Json.index()].trie();
                             Plan::push(&plan.meta[..plan.before], record, leaves);
-                            match reader::read_value_into(text, trie, plan.data, 2, max_depth, leaves) {
+                            match reader::read_value_into(
+                                text,
+                                trie,
+                                plan.data,
+                                2,
+                                max_depth,
+                                leaves,
+                                &mut scratch.frames,
+                            ) {
                                 Ok(()) => {
                                     Plan::push(&plan.meta[plan.before..], record, leaves);
                                     return Fast::Done(decide(

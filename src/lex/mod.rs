@@ -38,7 +38,14 @@ pub(crate) fn skip_ws(bytes: &[u8], mut i: usize) -> usize {
 /// in each word, the classic "has a zero byte" and "has a byte less than" bit tricks flag candidate
 /// bytes, and although they may flag bytes after a true hit, the lowest flag is always exact.
 #[inline]
-pub fn string_run(bytes: &[u8], mut i: usize, controls: bool) -> usize {
+pub fn string_run(bytes: &[u8], i: usize, controls: bool) -> usize {
+    string_run_inline(bytes, i, controls)
+}
+
+/// [`string_run`], always inlined: for the loops where a call per string costs more than the
+/// string (short keys and values, read one after another).
+#[inline(always)]
+pub(crate) fn string_run_inline(bytes: &[u8], mut i: usize, controls: bool) -> usize {
     // Sixteen bytes at a time while they last (most keys and short values end in the first):
     // compares give a mask of the stop bytes, and its lowest bit is the answer.
     while let Some(chunk) = bytes.get(i..i + 16) {

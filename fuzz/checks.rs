@@ -14,7 +14,7 @@
 
 use std::collections::HashSet;
 
-use eventsift::lambda::{DropReason, Filter, FilterCriteria, Payload, Verdict};
+use eventsift::lambda::{DropReason, Filter, FilterCriteria, KinesisFields, Payload, Verdict};
 use eventsift::syntax::ast::{AnythingBut, Condition, FieldValue, Member, Object, Test};
 use eventsift::{
     reference, Dialect, Error, ErrorKind, Machine, Pattern, PatternBuilder, ReadMode, SharedMachine, Source, Span,
@@ -1187,6 +1187,31 @@ pub fn lambda(data: &[u8]) {
     let strict = Filter::builder(source).read_mode(ReadMode::Strict).build(doc).expect("builds with Skip");
     check_record(filter, &strict, &patterns, &literals, payload);
     check_batch(filter, payload);
+    if source == Source::Kinesis {
+        check_typed_kinesis(filter, &strict, payload.as_bytes());
+    }
+}
+
+/// The typed Kinesis path (`Filter::evaluate_kinesis`, which reads the data bytes in one loop and
+/// falls back to the reader) decides as the Lambda record's text does, whatever the data bytes.
+fn check_typed_kinesis(filter: &Filter, strict: &Filter, data: &[u8]) {
+    let fields = KinesisFields {
+        partition_key: "pk-1",
+        sequence_number: "49590338271490256608559692538361571095921575989136588898",
+        data,
+        approximate_arrival_timestamp: Some(1_545_084_650.987),
+        encryption_type: None,
+        event_id: "shardId-000000000006:49590338271490256608559692538361571095921575989136588898",
+        aws_region: "us-east-1",
+        event_source_arn: "arn:aws:kinesis:us-east-1:123456789012:stream/lambda-stream",
+    };
+    let json = fields.to_json();
+    let mut scratch = eventsift::lambda::Scratch::default();
+    for f in [filter, strict] {
+        let text = f.evaluate(&json, &mut scratch).map_err(|e| e.kind());
+        let typed = f.evaluate_kinesis(&fields, &mut scratch).map_err(|e| e.kind());
+        assert_eq!(typed, text, "the typed Kinesis path on {json}");
+    }
 }
 
 fn check_record(filter: &Filter, strict: &Filter, patterns: &[Pattern], literals: &HashSet<String>, record: &str) {

@@ -180,6 +180,9 @@ fn public_templates_are_read_as_their_authors_meant() {
         ("sp-eventbridge-lambda.yaml", 1),
         ("sp-eventbridge-pipes-ddbstream-to-eventbridge-suffix-matching.yaml", 1),
         ("sp-eventbridge-pipes-ddbstream-with-filters-to-eventbridge.yaml", 3),
+        // The project's metadata, not a pattern, though its name says "pattern".
+        ("example-pattern.json", 0),
+        ("template.yaml", 1),
         ("sp-eventbridge-pipes-sqs-to-sqs-with-data-filter.yaml", 1),
         ("sp-lambda-esm-ddb-filters-sam.yaml", 7),
         ("sp-lambda-esm-kinesis-filters-sam.yaml", 8),
@@ -221,6 +224,43 @@ fn sub_placeholders_are_blanked_and_the_rest_checked() {
     let line = t.lines().nth(4).unwrap();
     assert_eq!(&line[39..48], "${Prefix}");
     assert_eq!(&line[94..97], "\"x\"");
+}
+
+/// Values filled in at deploy time: a placeholder in an array is a number for the rest of the
+/// check, one elsewhere stops it (and the note says so), a list of filters built by an intrinsic
+/// or a Serverless variable is noted (not read as filters, not "no filters").
+#[test]
+fn deploy_time_values_are_noted_for_what_they_stop() {
+    let dir = temp_dir("deploy-time");
+    let t = "Resources:\n  Q: {Type: AWS::SQS::Queue}\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: !Sub '{\"detail\": {\"n\": [{\"numeric\": [\">\", ${Min}]}], \"b\": \"bad\"}}'\n  S:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: !Sub '{\"detail\": {\"m\": [{\"prefix\": ${P}}], \"b\": \"bad\"}}'\n  E:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FunctionName: f\n      EventSourceArn: !GetAtt Q.Arn\n      FilterCriteria:\n        Filters: !If [C, [{Pattern: '{\"body\": {\"a\": \"bad\"}}'}], !Ref AWS::NoValue]\n";
+    std::fs::write(dir.join("t.yaml"), t).unwrap();
+    let (found, objects) = diagnostics(&[dir.join("t.yaml").to_str().unwrap()]);
+    let codes: Vec<(&str, u64, u64)> = found.iter().map(|f| (f.1.as_str(), f.2, f.3)).collect();
+    assert_eq!(
+        codes,
+        [
+            ("unresolved-intrinsic", 6, 63),
+            ("InvalidFieldValue", 6, 79),
+            ("unresolved-intrinsic", 10, 56),
+            ("unresolved-intrinsic", 17, 9),
+        ]
+    );
+    let messages: Vec<&str> =
+        objects.iter().filter(|v| v["type"] == "diagnostic").map(|v| v["message"].as_str().unwrap()).collect();
+    assert!(messages[0].ends_with("(the rest of the pattern was checked)"), "{}", messages[0]);
+    assert!(messages[2].contains("the check stopped at Fn::Sub placeholder ${P} at 10:56"), "{}", messages[2]);
+    assert!(messages[3].contains("built by Fn::If"), "{}", messages[3]);
+
+    let sls = "service: s\nprovider: {name: aws}\ncustom:\n  filters:\n    - body: {a: [x]}\nfunctions:\n  f:\n    handler: h.f\n    events:\n      - sqs:\n          arn: arn:aws:sqs:us-east-1:123456789012:q\n          filterPatterns: ${self:custom.filters}\n      - stream:\n          type: dynamodb\n          arn: arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x\n          filterPatterns:\n            - eventName: [INSERT, UPDATE]\n";
+    let sub = dir.join("sls");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::write(sub.join("serverless.yml"), sls).unwrap();
+    let (found, objects) = diagnostics(&[sub.join("serverless.yml").to_str().unwrap()]);
+    let codes: Vec<(&str, u64, u64)> = found.iter().map(|f| (f.1.as_str(), f.2, f.3)).collect();
+    assert_eq!(codes, [("unresolved-intrinsic", 12, 27), ("unknown-event-name", 17, 35)]);
+    let messages: Vec<&str> =
+        objects.iter().filter(|v| v["type"] == "diagnostic").map(|v| v["message"].as_str().unwrap()).collect();
+    assert!(messages[0].contains("the Serverless variable ${self:custom.filters}"), "{}", messages[0]);
 }
 
 #[test]

@@ -165,7 +165,7 @@ fn check_bytes(path: &Path, bytes: Vec<u8>, named: bool, o: &CheckOptions, repor
                         cx.plain_pattern(Dialect::EventBridge);
                         "pattern".to_string()
                     }
-                    _ if !named && json && pattern_name(path) => {
+                    _ if !named && json && pattern_name(path) && pattern_shaped(&root) => {
                         cx.plain_pattern(Dialect::EventBridge);
                         "pattern".to_string()
                     }
@@ -198,6 +198,41 @@ fn check_bytes(path: &Path, bytes: Vec<u8>, named: bool, o: &CheckOptions, repor
 fn pattern_name(path: &Path) -> bool {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_ascii_lowercase();
     name.contains("pattern")
+}
+
+/// Does a JSON document found in a directory look like a pattern rather than some other JSON with
+/// "pattern" in its name (project metadata such as serverless-patterns' `example-pattern.json`)?
+/// Either every top-level value is an object or an array, as a pattern's are, or the keys with
+/// other values are fields that patterns filter on (an event's or a stream record's), so that a
+/// pattern with that mistake in it (`{"source": "aws.ec2"}`) is still checked.
+fn pattern_shaped(root: &super::doc::Node) -> bool {
+    const FIELDS: [&str; 20] = [
+        "$or",
+        "source",
+        "detail-type",
+        "detail",
+        "account",
+        "region",
+        "resources",
+        "time",
+        "id",
+        "version",
+        "body",
+        "data",
+        "dynamodb",
+        "value",
+        "eventName",
+        "eventSource",
+        "userIdentity",
+        "partitionKey",
+        "messageAttributes",
+        "attributes",
+    ];
+    let container = |v: &super::doc::Node| matches!(v.kind, super::doc::Kind::Map(_) | super::doc::Kind::Seq(_));
+    let field = |k: &super::doc::Key| FIELDS.contains(&k.text.as_str());
+    let members = root.members();
+    members.iter().all(|(_, v)| container(v))
+        || members.iter().any(|(k, _)| field(k)) && members.iter().all(|(k, v)| container(v) || field(k))
 }
 
 fn error(file: usize, span: Range<usize>, code: &str, message: String) -> Diagnostic {
@@ -405,18 +440,30 @@ impl Cx<'_> {
             self.push(Severity::Note, "unresolved-intrinsic", message, site.span.clone(), Some(context), None);
             return None;
         }
+        let built = builder.build(&site.text.text);
+        // An error at a value resolved at deploy time is not the pattern's: it stops the check there.
+        let stopped = built.as_ref().err().map(|e| site.text.file_span(e.span().range())).and_then(|span| {
+            site.intrinsics.iter().find(|(_, s)| overlaps(s, &span)).map(|(what, s)| (what.clone(), s.start))
+        });
         if !site.intrinsics.is_empty() {
             let (first, span) = &site.intrinsics[0];
             let (line, col) = line_col(self.text, span.start);
             let more = site.intrinsics.len() - 1;
+            let rest = match &stopped {
+                None => "the rest of the pattern was checked".to_string(),
+                Some((what, at)) => {
+                    let (line, col) = line_col(self.text, *at);
+                    format!("the check stopped at {what} at {line}:{col}: what follows depends on its value")
+                }
+            };
             self.push(
                 Severity::Note,
                 "unresolved-intrinsic",
                 if more == 0 {
-                    format!("{first} at {line}:{col} is resolved at deploy time: its value cannot be checked statically (the rest of the pattern was checked)")
+                    format!("{first} at {line}:{col} is resolved at deploy time: its value cannot be checked statically ({rest})")
                 } else {
                     format!(
-                        "{first} at {line}:{col} and {more} more value{} are resolved at deploy time: they cannot be checked statically (the rest of the pattern was checked)",
+                        "{first} at {line}:{col} and {more} more value{} are resolved at deploy time: they cannot be checked statically ({rest})",
                         if more == 1 { "" } else { "s" }
                     )
                 },
@@ -425,12 +472,11 @@ impl Cx<'_> {
                 None,
             );
         }
-        match builder.build(&site.text.text) {
+        match built {
             Ok(p) => Some(p),
             Err(e) => {
-                let span = site.text.file_span(e.span().range());
-                let inside_intrinsic = site.intrinsics.iter().any(|(_, s)| overlaps(s, &span));
-                if !inside_intrinsic {
+                if stopped.is_none() {
+                    let span = site.text.file_span(e.span().range());
                     let help = help_for(&e);
                     self.push(Severity::Error, e.kind().name(), e.reason().to_string(), span, Some(context), help);
                 }

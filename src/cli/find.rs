@@ -124,9 +124,43 @@ fn blank(site: &mut PatternSite, open: &str, close: &str, what: &str) {
         let end = start + open.len() + len + close.len();
         site.intrinsics.push((format!("{what} {}", &text[start..end]), site.text.file_span(start..end)));
         out[start..end].fill(b'_');
+        if element_position(text.as_bytes(), start) {
+            // An array element outside any string (`[">", ${Min}]`): a number stands in, so that
+            // the rest of the pattern is still read. (Anywhere else a value of unknown type
+            // cannot stand in: the blank stops the parser there, and no error is reported at it.)
+            out[start] = b'0';
+            out[start + 1..end].fill(b' ');
+        }
         from = end;
     }
     site.text.text = String::from_utf8(out).unwrap_or(text);
+}
+
+/// Is `at` outside JSON strings, right after `[` or `,` (whitespace aside) inside an array?
+fn element_position(text: &[u8], at: usize) -> bool {
+    // The innermost open bracket before `at`, strings skipped.
+    let (mut in_string, mut escaped, mut open) = (false, false, Vec::new());
+    for &b in &text[..at] {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => open.push(b),
+            b']' | b'}' => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    let before = text[..at].iter().rev().find(|b| !b.is_ascii_whitespace());
+    !in_string && open.last() == Some(&b'[') && matches!(before, Some(b'[' | b','))
 }
 
 /// Values that the deployment tool resolves inside pattern strings: Serverless Framework variables
@@ -227,7 +261,8 @@ fn criteria_site(
     filters_key: &str,
     pattern_key: &str,
 ) -> Site {
-    let built_by = node.intrinsic();
+    // The FilterCriteria, or its list of filters, built by an intrinsic function.
+    let built_by = node.intrinsic().or_else(|| node.get(filters_key).and_then(Node::intrinsic));
     let mut filters = Vec::new();
     let mut key_span = node.span.clone();
     if built_by.is_none() {
@@ -471,6 +506,12 @@ fn serverless(file: &str, root: &Node, out: &mut Vec<Site>) {
                         };
                         let filters = patterns.items().iter().map(|p| pattern_site(file, p, false)).collect();
                         let key_span = body.key("filterPatterns").map_or(patterns.span.clone(), |k| k.span.clone());
+                        // The whole list from a variable (`${self:custom.filters}`, `${file(…)}`),
+                        // filled in when the service is packaged.
+                        let variable = patterns
+                            .scalar_text()
+                            .filter(|t| t.contains("${"))
+                            .map(|t| format!("the Serverless variable {}", t.trim()));
                         out.push(Site::Criteria {
                             context: format!("{context}.filterPatterns"),
                             dialect: Dialect::LambdaEsm,
@@ -482,7 +523,7 @@ fn serverless(file: &str, root: &Node, out: &mut Vec<Site>) {
                             filters,
                             span: patterns.span.clone(),
                             key_span,
-                            built_by: patterns.intrinsic(),
+                            built_by: patterns.intrinsic().or(variable),
                         });
                     }
                     _ => {}

@@ -329,6 +329,33 @@ impl Cx<'_> {
                 "filter on the record's own fields (its data property or source metadata) instead".into(),
             );
         }
+        if self.source == Source::DynamoDb && path == "eventName" {
+            for c in conditions {
+                let (value, exact) = match &c.test {
+                    Test::String(v) => (v, true),
+                    Test::EqualsIgnoreCase(v) => (v, false),
+                    _ => continue,
+                };
+                let known = ["INSERT", "MODIFY", "REMOVE"].iter().any(|n| {
+                    if exact {
+                        n == value
+                    } else {
+                        n.eq_ignore_ascii_case(value)
+                    }
+                });
+                if !known {
+                    self.push(
+                        "unknown-event-name",
+                        c.argument_span.unwrap_or(c.span),
+                        format!(
+                            "\"{value}\" is not an event name of DynamoDB stream records (INSERT, MODIFY or REMOVE): \
+                             this value never matches"
+                        ),
+                        "an update is a MODIFY record: {\"eventName\": [\"MODIFY\"]}".into(),
+                    );
+                }
+            }
+        }
         if self.source == Source::DynamoDb && segments.len() >= 3 && segments[0] == "dynamodb" {
             if let "NewImage" | "OldImage" | "Keys" = segments[1] {
                 self.attribute(&segments[2..], path, key_span, leaf_span, conditions);

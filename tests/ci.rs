@@ -263,6 +263,23 @@ fn deploy_time_values_are_noted_for_what_they_stop() {
     assert!(messages[0].contains("the Serverless variable ${self:custom.filters}"), "{}", messages[0]);
 }
 
+/// A pattern string joined from pieces (`Fn::Join`, as CDK writes a string with tokens): the
+/// string pieces are checked, the others are resolved at deploy time.
+#[test]
+fn join_pieces_are_checked() {
+    let dir = temp_dir("join");
+    let t = "Resources:\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: !Join ['', ['{\"source\": [\"', !Ref Src, '\"], \"detail\": {\"n\": [{\"numeric\": [\">\", ', !Ref Min, ']}]}, \"detail-type\": \"bad\"}']]\n";
+    std::fs::write(dir.join("join.yaml"), t).unwrap();
+    let (found, objects) = diagnostics(&[dir.join("join.yaml").to_str().unwrap()]);
+    let codes: Vec<(&str, u64, u64)> = found.iter().map(|f| (f.1.as_str(), f.2, f.3)).collect();
+    assert_eq!(codes, [("unresolved-intrinsic", 5, 50), ("InvalidFieldValue", 5, 135)]);
+    let note = objects.iter().find(|v| v["type"] == "diagnostic").unwrap()["message"].as_str().unwrap();
+    assert!(note.starts_with("Ref in Fn::Join at 5:50 and 1 more value"), "{note}");
+    let line = t.lines().nth(4).unwrap();
+    assert_eq!(&line[49..57], "!Ref Src");
+    assert_eq!(&line[134..139], "\"bad\"");
+}
+
 #[test]
 fn human_output_snapshot() {
     let out = run(&["--color", "never", "check", "tests/data/templates/bad"]);

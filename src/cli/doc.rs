@@ -444,9 +444,15 @@ impl Mapped {
         start..end.max(start)
     }
 
-    fn push_str(&mut self, s: &str, at: usize) {
+    pub(crate) fn push_str(&mut self, s: &str, at: usize) {
         self.text.push_str(s);
         self.map.extend(std::iter::repeat_n(at, s.len()));
+    }
+
+    /// Appends `other`'s text with its map (its end entry dropped: the text goes on).
+    pub(crate) fn append(&mut self, other: &Mapped) {
+        self.text.push_str(&other.text);
+        self.map.extend_from_slice(&other.map[..other.text.len().min(other.map.len())]);
     }
 }
 

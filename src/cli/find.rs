@@ -199,6 +199,43 @@ fn sub_text(file: &str, node: &Node) -> Option<Mapped> {
     }
 }
 
+/// The text an `Fn::Join` of string pieces makes, when its delimiter is a string: each piece that
+/// is not a string (a `Ref`, an `Fn::GetAtt`, …) is resolved at deploy time and recorded in
+/// `intrinsics`; in the text it is a number when it is an array element (so the rest is read),
+/// and a blank otherwise (which stops the parser there, as [`blank`] has it).
+fn join_text(file: &str, node: &Node, intrinsics: &mut Vec<(String, Range<usize>)>) -> Option<Mapped> {
+    let arg = if node.tag.is_some() {
+        let mut a = node.clone();
+        a.tag = None;
+        a
+    } else {
+        node.members().first()?.1.clone()
+    };
+    let [delimiter, list] = arg.items() else { return None };
+    let delimiter_text = delimiter.as_str()?;
+    if !matches!(list.kind, Kind::Seq(_)) {
+        return None;
+    }
+    let string =
+        |n: &Node| matches!(n.kind, Kind::Scalar { ty: super::doc::ScalarType::String, .. }) && n.tag.is_none();
+    let mut out = Mapped::default();
+    for (i, item) in list.items().iter().enumerate() {
+        if i > 0 {
+            out.push_str(delimiter_text, delimiter.span.start);
+        }
+        if string(item) {
+            out.append(&scalar_text(file, item));
+        } else {
+            let what = item.intrinsic().unwrap_or_else(|| "a value".into());
+            intrinsics.push((format!("{what} in Fn::Join"), item.span.clone()));
+            let token = if element_position(out.text.as_bytes(), out.text.len()) { "0" } else { "_" };
+            out.push_str(token, item.span.start);
+        }
+    }
+    out.map.push(list.span.end);
+    Some(out)
+}
+
 /// A pattern held by `node`. `string_required`: a FilterCriteria `Pattern`, which must be a string.
 fn pattern_site(file: &str, node: &Node, string_required: bool) -> PatternSite {
     let mut site = PatternSite {
@@ -213,6 +250,13 @@ fn pattern_site(file: &str, node: &Node, string_required: bool) -> PatternSite {
             if let Some(text) = sub_text(file, node) {
                 site.text = text;
                 blank(&mut site, "${", "}", "Fn::Sub placeholder");
+                return site;
+            }
+        }
+        if name == "Fn::Join" {
+            // CDK writes a pattern string with tokens in it this way.
+            if let Some(text) = join_text(file, node, &mut site.intrinsics) {
+                site.text = text;
                 return site;
             }
         }

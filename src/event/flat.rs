@@ -9,6 +9,11 @@ use super::reader::{Leaves, Raw, Target};
 use super::trie::{self, NodeId, PathTrie};
 use crate::lex::{self, string_run_inline};
 
+/// An unreferenced container is checked by [`lex::skip_valid`] (one call, a tighter loop) when at
+/// least this many bytes remain, and by this loop otherwise (a call costs more than a small
+/// container: a Kinesis payload's `{"lat": …, "lon": …}`).
+const SKIP_VALID_REST: usize = 256;
+
 /// An open container of [`read_flat`].
 #[derive(Clone, Copy, Debug)]
 pub(crate) enum Frame {
@@ -42,6 +47,26 @@ pub(crate) fn read_flat(
     let read = flat_loop(text, paths, target, depth, max_depth, out, &mut open);
     *frames = open;
     read
+}
+
+thread_local! {
+    /// The frames of [`read_flat_here`].
+    static FRAMES: std::cell::RefCell<Vec<Frame>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`read_flat`] with this thread's frames (a reentrant call gets fresh ones).
+pub(crate) fn read_flat_here(
+    text: &str,
+    paths: &PathTrie,
+    target: Target,
+    depth: usize,
+    max_depth: usize,
+    out: &mut Leaves,
+) -> Option<()> {
+    FRAMES.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut frames) => read_flat(text, paths, target, depth, max_depth, out, &mut frames),
+        Err(_) => read_flat(text, paths, target, depth, max_depth, out, &mut Vec::new()),
+    })
 }
 
 /// A key at `i` (its opening quote) in an object whose keys step from `node`, and its colon: the
@@ -104,7 +129,11 @@ fn flat_loop(
                 if depth > max_depth {
                     return None;
                 }
-                if open == b'{' {
+                if matches!(target, Target::Skip) && b.len() - i >= SKIP_VALID_REST {
+                    // Unreferenced, in a large event: the container may be large (a CityLots
+                    // `geometry`), and the validating skip costs less per token than this loop.
+                    i = lex::skip_valid(b, i, (max_depth + 1).saturating_sub(depth))?;
+                } else if open == b'{' {
                     let node = match target {
                         Target::Descend(n) | Target::Leaf(_, n) if paths.descends(n) => Some(n),
                         _ => None,
@@ -214,8 +243,9 @@ fn flat_loop(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::reader::{read_value_into, read_value_slow, Leaf, Step};
+    use crate::event::reader::{read, read_by_reader, read_value_into, read_value_slow, Leaf, Step};
     use crate::event::trie::ROOT;
+    use crate::event::ReadMode;
     use proptest::prelude::*;
 
     /// JSON text over a few keys that collide on purpose (dotted, empty, escaped, repeated), with
@@ -315,6 +345,14 @@ mod tests {
                 (Err(_), None) => {}
                 (Err(e), Some(())) => prop_assert!(false, "accepted what the reader rejects ({}): {}", e, text),
             }
+            // A whole event read in `Strict` mode: the loop first, the reader on what it gives up.
+            let event = format!("{lead}{{\"a\": {text}, \"x\": [{text}]}}");
+            let mut by_reader = Leaves::default();
+            let expected_event = read_by_reader(&event, &trie, max_depth, ReadMode::Strict, &mut by_reader);
+            let mut by_read = Leaves::default();
+            let got_event = read(&event, &trie, max_depth, ReadMode::Strict, &mut by_read);
+            prop_assert_eq!(got_event.as_ref().map_err(|e| e.to_string()), expected_event.as_ref().map_err(|e| e.to_string()));
+            prop_assert_eq!(leaves(&by_read), leaves(&by_reader), "{}", event);
             // And the entry point agrees with the reader whichever way it goes.
             let mut entry = Leaves::default();
             let node = referenced.then_some(ROOT);

@@ -162,6 +162,36 @@ pub(crate) fn read(
     mode: ReadMode,
     out: &mut Leaves,
 ) -> Result<(), Error> {
+    if mode == ReadMode::Strict {
+        return read_strict(text, paths, max_depth, out);
+    }
+    read_by_reader(text, paths, max_depth, mode, out)
+}
+
+/// [`read`] in [`ReadMode::Strict`]: [`super::flat`]'s one loop first; the reader for escapes,
+/// invalid JSON (its error and position), a leading BOM, or text that is not an object. Out of
+/// line, so that the other modes' path stays as it was.
+#[inline(never)]
+fn read_strict(text: &str, paths: &PathTrie, max_depth: usize, out: &mut Leaves) -> Result<(), Error> {
+    let b = text.as_bytes();
+    if b.get(lex::skip_ws(b, 0)) == Some(&b'{') {
+        out.clear();
+        if super::flat::read_flat_here(text, paths, Target::Descend(ROOT), 1, max_depth, out).is_some() {
+            return Ok(());
+        }
+    }
+    read_by_reader(text, paths, max_depth, ReadMode::Strict, out)
+}
+
+/// [`read`] by the [`Reader`].
+#[inline(always)]
+pub(crate) fn read_by_reader(
+    text: &str,
+    paths: &PathTrie,
+    max_depth: usize,
+    mode: ReadMode,
+    out: &mut Leaves,
+) -> Result<(), Error> {
     let mut r = Reader::new(text, paths, max_depth, mode, out);
     r.skip_bom();
     r.ws();

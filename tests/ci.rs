@@ -180,6 +180,8 @@ fn public_templates_are_read_as_their_authors_meant() {
         ("sp-eventbridge-lambda.yaml", 1),
         ("sp-eventbridge-pipes-ddbstream-to-eventbridge-suffix-matching.yaml", 1),
         ("sp-eventbridge-pipes-ddbstream-with-filters-to-eventbridge.yaml", 3),
+        // A pipe of the serverless-pipes plugin.
+        ("serverless.yml", 1),
         // The project's metadata, not a pattern, though its name says "pattern".
         ("example-pattern.json", 0),
         ("template.yaml", 1),
@@ -261,6 +263,21 @@ fn deploy_time_values_are_noted_for_what_they_stop() {
     let messages: Vec<&str> =
         objects.iter().filter(|v| v["type"] == "diagnostic").map(|v| v["message"].as_str().unwrap()).collect();
     assert!(messages[0].contains("the Serverless variable ${self:custom.filters}"), "{}", messages[0]);
+}
+
+/// Pipes of the `serverless-pipes` plugin (a top-level `pipes:` in serverless.yml) are checked as
+/// EventBridge Pipes filters, with their source.
+#[test]
+fn serverless_pipes_plugin_filters_are_checked() {
+    let dir = temp_dir("sls-pipes").join("svc");
+    std::fs::create_dir_all(&dir).unwrap();
+    let t = "service: s\nprovider: {name: aws}\npipes:\n  p:\n    source:\n      sqs: {arn: arn:aws:sqs:us-east-1:123456789012:q}\n    target:\n      sqs: {arn: arn:aws:sqs:us-east-1:123456789012:t}\n    filter:\n      - Pattern: '{\"body\": {\"kind\": \"order\"}}'\n      - Pattern: '{\"data\": {\"kind\": [\"order\"]}}'\n";
+    std::fs::write(dir.join("serverless.yml"), t).unwrap();
+    let (found, objects) = diagnostics(&[dir.join("serverless.yml").to_str().unwrap()]);
+    let codes: Vec<(&str, u64, u64)> = found.iter().map(|f| (f.1.as_str(), f.2, f.3)).collect();
+    assert_eq!(codes, [("InvalidFieldValue", 10, 37), ("wrong-data-key", 11, 20)]);
+    let file = objects.iter().find(|v| v["type"] == "file").unwrap();
+    assert_eq!(file["filters"], 2);
 }
 
 /// A pattern string joined from pieces (`Fn::Join`, as CDK writes a string with tokens): the

@@ -518,6 +518,7 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
 }
 
 fn serverless(file: &str, root: &Node, out: &mut Vec<Site>) {
+    serverless_pipes(file, root, out);
     let Some(functions) = root.get("functions") else { return };
     for (fname, function) in functions.members() {
         let Some(events) = function.get("events") else { continue };
@@ -574,6 +575,49 @@ fn serverless(file: &str, root: &Node, out: &mut Vec<Site>) {
                 }
             }
         }
+    }
+}
+
+/// EventBridge Pipes declared through the `serverless-pipes` plugin: a top-level `pipes:` mapping,
+/// each pipe with a `source` (`dynamodb`, `kinesis`, `sqs`, … with its `arn`) and a `filter` list of
+/// `Pattern` strings (the pipe's FilterCriteria filters).
+fn serverless_pipes(file: &str, root: &Node, out: &mut Vec<Site>) {
+    let Some(pipes) = root.get("pipes") else { return };
+    let resources = root.get("resources").and_then(|r| r.get("Resources"));
+    for (name, pipe) in pipes.members() {
+        let Some(filter) = pipe.get("filter") else { continue };
+        let origin = pipe.get("source").and_then(|s| s.members().first());
+        let source = origin.and_then(|(kind, body)| match kind.text.as_str() {
+            "dynamodb" => Some(Source::DynamoDb),
+            "kinesis" => Some(Source::Kinesis),
+            "sqs" => Some(Source::Sqs),
+            "kafka" | "msk" => Some(Source::Kafka),
+            "mq" | "activemq" | "rabbitmq" => Some(Source::Mq),
+            _ => body.get("arn").and_then(|a| arn_source(a, resources)),
+        });
+        let view = origin.and_then(|(_, body)| stream_view(body.get("arn")?, resources?));
+        let built_by = filter.intrinsic().or_else(|| {
+            filter.scalar_text().filter(|t| t.contains("${")).map(|t| format!("the Serverless variable {}", t.trim()))
+        });
+        let filters = filter
+            .items()
+            .iter()
+            .filter_map(|f| {
+                f.get("Pattern")
+                    .map(|p| pattern_site(file, p, true))
+                    .or_else(|| f.intrinsic().map(|_| pattern_site(file, f, true)))
+            })
+            .collect();
+        out.push(Site::Criteria {
+            context: format!("pipe {}.filter", name.text),
+            dialect: Dialect::Pipes,
+            source,
+            view,
+            filters,
+            span: filter.span.clone(),
+            key_span: pipe.key("filter").map_or(filter.span.clone(), |k| k.span.clone()),
+            built_by,
+        });
     }
 }
 

@@ -171,7 +171,7 @@ fn flat_loop(
                     return None;
                 }
                 if let Some(id) = leaf {
-                    out.push_here(id, Raw::String(i as u32 + 1, end as u32), text);
+                    out.push_plain(id, Raw::String(i as u32 + 1, end as u32));
                 }
                 i = end + 1;
             }
@@ -184,19 +184,19 @@ fn flat_loop(
             }
             b't' if b[i..].starts_with(b"true") => {
                 if let Some(id) = leaf {
-                    out.push_here(id, Raw::Bool(true), text);
+                    out.push_plain(id, Raw::Bool(true));
                 }
                 i += 4;
             }
             b'f' if b[i..].starts_with(b"false") => {
                 if let Some(id) = leaf {
-                    out.push_here(id, Raw::Bool(false), text);
+                    out.push_plain(id, Raw::Bool(false));
                 }
                 i += 5;
             }
             b'n' if b[i..].starts_with(b"null") => {
                 if let Some(id) = leaf {
-                    out.push_here(id, Raw::Null, text);
+                    out.push_plain(id, Raw::Null);
                 }
                 i += 4;
             }

@@ -106,6 +106,18 @@ impl Leaves {
         self.leaves.push(Leaf { path, raw, number, trail: (start, self.stack.len() as u32) });
     }
 
+    /// [`push_here`](Self::push_here) for a value that is not a number (no number to parse), inlined
+    /// where the reading loops record their leaves.
+    #[inline(always)]
+    pub(crate) fn push_plain(&mut self, path: u32, raw: Raw) {
+        debug_assert!(!matches!(raw, Raw::Number(..) | Raw::BufNumber(..)));
+        let start = self.steps.len() as u32;
+        if !self.stack.is_empty() {
+            self.steps.extend_from_slice(&self.stack);
+        }
+        self.leaves.push(Leaf { path, raw, number: f64::NAN, trail: (start, self.stack.len() as u32) });
+    }
+
     /// Copies `s` into the buffer and returns its range.
     pub(crate) fn stash(&mut self, s: &str) -> (u32, u32) {
         let start = self.buf.len() as u32;

@@ -263,7 +263,7 @@ impl Plan {
                 }
             };
             let (start, end) = leaves.stash(text);
-            leaves.push_here(id, Raw::Unescaped(start, end), "");
+            leaves.push_plain(id, Raw::Unescaped(start, end));
         }
     }
 }

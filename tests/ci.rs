@@ -280,6 +280,22 @@ fn serverless_pipes_plugin_filters_are_checked() {
     assert_eq!(file["filters"], 2);
 }
 
+/// A YAML file of several documents: the first is checked, and a warning says the others were not
+/// (not for a trailing `---`, nor for a file the scan skips).
+#[test]
+fn later_yaml_documents_are_reported() {
+    let dir = temp_dir("multidoc");
+    let rule = |d: &str| {
+        format!("Resources:\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: {{source: [a], detail: {d}}}\n")
+    };
+    std::fs::write(dir.join("two.yaml"), format!("{}---\n{}", rule("bad"), rule("bad2"))).unwrap();
+    std::fs::write(dir.join("trailing.yaml"), format!("{}---\n", rule("{a: [1]}"))).unwrap();
+    std::fs::write(dir.join("k8s.yaml"), "apiVersion: v1\nkind: A\n---\napiVersion: v1\nkind: B\n").unwrap();
+    let (found, _) = diagnostics(&[dir.to_str().unwrap()]);
+    let codes: Vec<(&str, &str, u64, u64)> = found.iter().map(|f| (f.0.as_str(), f.1.as_str(), f.2, f.3)).collect();
+    assert_eq!(codes, [("two.yaml", "InvalidFieldValue", 5, 43), ("two.yaml", "more-documents", 7, 1)]);
+}
+
 /// A pattern string joined from pieces (`Fn::Join`, as CDK writes a string with tokens): the
 /// string pieces are checked, the others are resolved at deploy time.
 #[test]

@@ -117,12 +117,16 @@ fn check_bytes(path: &Path, bytes: Vec<u8>, named: bool, o: &CheckOptions, repor
     let text = report.files[file].text.clone();
     let mut cx = Cx { file, text: &text, o, diagnostics: Vec::new(), filters: 0 };
 
+    let mut more_documents = None;
     let taken_as = if named && o.dialect.is_some() {
         cx.plain_pattern(o.dialect.unwrap_or_default());
         "pattern".to_string()
     } else {
         let json = has_extension(path, &["json"]) || (!has_extension(path, &["yaml", "yml"]) && looks_like_json(&text));
         let parsed = if json { doc::parse_json(&text) } else { doc::parse_yaml(&text) };
+        if let (false, Ok(_)) = (json, &parsed) {
+            more_documents = doc::second_yaml_document(&text);
+        }
         match parsed {
             Err(e) if json && named => {
                 // Not JSON the template reader accepts: a pattern file, whose parser says what is
@@ -186,6 +190,17 @@ fn check_bytes(path: &Path, bytes: Vec<u8>, named: bool, o: &CheckOptions, repor
             }
         }
     };
+    if let Some(at) = more_documents.filter(|_| !matches!(taken_as.as_str(), "skipped" | "unreadable")) {
+        cx.diagnostics.push(Diagnostic {
+            severity: Severity::Warning,
+            code: "more-documents".into(),
+            message: "this file holds more than one YAML document: only the first was checked".into(),
+            file,
+            span: at..at,
+            context: None,
+            help: Some("put each template in a file of its own (CloudFormation reads one document)".into()),
+        });
+    }
     let filters = cx.filters;
     let diagnostics = std::mem::take(&mut cx.diagnostics);
     report.files[file].taken_as = taken_as;

@@ -170,6 +170,27 @@ fn too_deep(offset: usize) -> ParseError {
     ParseError { message: format!("nesting deeper than {MAX_DEPTH} levels (the limit)"), offset }
 }
 
+/// Where the second document of a YAML stream starts (a byte offset), if it has one that holds
+/// anything: [`parse_yaml`] reads the first only.
+pub fn second_yaml_document(text: &str) -> Option<usize> {
+    let mut parser = Parser::new_from_str(text);
+    let mut ended = false;
+    while let Some(Ok((event, span))) = parser.next_event() {
+        match event {
+            Event::DocumentEnd => ended = true,
+            // An empty document (a trailing `---`) is an empty plain scalar.
+            Event::Scalar(ref v, ScalarStyle::Plain, ..) if ended && v.is_empty() => {}
+            Event::Scalar(..) | Event::MappingStart(..) | Event::SequenceStart(..) if ended => {
+                let chars = span.start.index();
+                return Some(text.char_indices().nth(chars).map_or(text.len(), |(i, _)| i));
+            }
+            Event::StreamEnd => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Reads YAML (the first document). Tags are kept; aliases are resolved to copies of their anchor.
 pub fn parse_yaml(text: &str) -> Result<Node, ParseError> {
     // saphyr's markers count characters: map them to bytes.

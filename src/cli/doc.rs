@@ -140,10 +140,11 @@ impl Node {
 /// Nesting deeper than this is an error (a documented limit), never a stack overflow.
 pub const MAX_DEPTH: usize = 256;
 
-/// The deepest bracket nesting of JSON (or YAML flow) text, strings skipped.
-fn bracket_depth(text: &str) -> usize {
-    let (mut depth, mut max, mut in_string, mut escaped) = (0usize, 0usize, false, false);
-    for &b in text.as_bytes() {
+/// Calls `f` with each bracket of JSON (or YAML flow) text outside its strings; returns whether the
+/// text ends inside a string.
+pub(crate) fn each_bracket(text: &[u8], mut f: impl FnMut(u8)) -> bool {
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in text {
         if in_string {
             match b {
                 _ if escaped => escaped = false,
@@ -155,14 +156,24 @@ fn bracket_depth(text: &str) -> usize {
         }
         match b {
             b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
+            b'[' | b'{' | b']' | b'}' => f(b),
             _ => {}
         }
     }
+    in_string
+}
+
+/// The deepest bracket nesting of JSON (or YAML flow) text, strings skipped.
+fn bracket_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    each_bracket(text.as_bytes(), |b| {
+        if matches!(b, b'[' | b'{') {
+            depth += 1;
+            max = max.max(depth);
+        } else {
+            depth = depth.saturating_sub(1);
+        }
+    });
     max
 }
 

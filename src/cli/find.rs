@@ -139,26 +139,13 @@ fn blank(site: &mut PatternSite, open: &str, close: &str, what: &str) {
 /// Is `at` outside JSON strings, right after `[` or `,` (whitespace aside) inside an array?
 fn element_position(text: &[u8], at: usize) -> bool {
     // The innermost open bracket before `at`, strings skipped.
-    let (mut in_string, mut escaped, mut open) = (false, false, Vec::new());
-    for &b in &text[..at] {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
+    let mut open = Vec::new();
+    let in_string = super::doc::each_bracket(&text[..at], |b| match b {
+        b'[' | b'{' => open.push(b),
+        _ => {
+            open.pop();
         }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => open.push(b),
-            b']' | b'}' => {
-                open.pop();
-            }
-            _ => {}
-        }
-    }
+    });
     let before = text[..at].iter().rev().find(|b| !b.is_ascii_whitespace());
     !in_string && open.last() == Some(&b'[') && matches!(before, Some(b'[' | b','))
 }

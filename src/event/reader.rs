@@ -106,6 +106,16 @@ impl Leaves {
         self.leaves.push(Leaf { path, raw, number, trail: (start, self.stack.len() as u32) });
     }
 
+    /// [`push_here`](Self::push_here) for a number whose value is already known.
+    #[inline(always)]
+    pub(crate) fn push_number(&mut self, path: u32, raw: Raw, number: f64) {
+        let start = self.steps.len() as u32;
+        if !self.stack.is_empty() {
+            self.steps.extend_from_slice(&self.stack);
+        }
+        self.leaves.push(Leaf { path, raw, number, trail: (start, self.stack.len() as u32) });
+    }
+
     /// [`push_here`](Self::push_here) for a value that is not a number (no number to parse), inlined
     /// where the reading loops record their leaves.
     #[inline(always)]

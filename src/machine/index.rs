@@ -38,11 +38,13 @@ struct SlotMap<K> {
     many: Vec<Vec<Slot>>,
     /// On a large map, a blocked Bloom filter of its keys (empty otherwise): see [`BLOOM_MIN`].
     bloom: Box<[u64]>,
+    /// On a small map, its entries in a list (empty otherwise): see [`SMALL_MAX`].
+    small: Box<[(K, Slots)]>,
 }
 
 impl<K> Default for SlotMap<K> {
     fn default() -> Self {
-        SlotMap { map: FxHashMap::default(), many: Vec::new(), bloom: Box::default() }
+        SlotMap { map: FxHashMap::default(), many: Vec::new(), bloom: Box::default(), small: Box::default() }
     }
 }
 
@@ -52,6 +54,11 @@ impl<K> Default for SlotMap<K> {
 /// miss or two in the table. The filter (16 bits a key, two bits set in one 64-bit word, so one
 /// access; about 2% false positives) answers most of those probes from 200 KB that stay cached.
 const BLOOM_MIN: usize = 8192;
+
+/// Keys up to which a map is also kept as a list, searched by comparing keys: a Lambda filter or a
+/// small rule set names a value or two at a path, and comparing a short key or two costs less than
+/// hashing the event's value and probing (a third of the machine's work on a Kinesis record).
+const SMALL_MAX: usize = 4;
 
 /// The filter's hash of a key: the map's hash, its bits spread (SplitMix64's finaliser).
 fn bloom_hash<Q: std::hash::Hash + ?Sized>(key: &Q) -> u64 {
@@ -67,7 +74,7 @@ fn bloom_bits(h: u64, words: usize) -> (usize, u64) {
     ((h >> 32) as usize & (words - 1), (1 << (h & 63)) | (1 << ((h >> 6) & 63)))
 }
 
-impl<K: std::hash::Hash + Eq> SlotMap<K> {
+impl<K: std::hash::Hash + Eq + Clone> SlotMap<K> {
     /// Adds `slot` under `key`.
     fn add(&mut self, key: K, slot: Slot) {
         match self.map.entry(key) {
@@ -86,6 +93,11 @@ impl<K: std::hash::Hash + Eq> SlotMap<K> {
 
     /// Builds the Bloom filter of a large map, once every key is in.
     fn finish(&mut self) {
+        self.small = if self.map.len() <= SMALL_MAX {
+            self.map.iter().map(|(k, v)| (k.clone(), *v)).collect()
+        } else {
+            Box::default()
+        };
         if self.map.len() < BLOOM_MIN {
             self.bloom = Box::default();
             return;
@@ -118,6 +130,13 @@ impl<K: std::hash::Hash + Eq> SlotMap<K> {
         K: std::borrow::Borrow<Q>,
         Q: std::hash::Hash + Eq + ?Sized,
     {
+        if !self.small.is_empty() {
+            return match self.small.iter().find(|(k, _)| k.borrow() == key) {
+                None => &[],
+                Some((_, Slots::One(slot))) => std::slice::from_ref(slot),
+                Some((_, Slots::Many(i))) => &self.many[*i as usize],
+            };
+        }
         if !self.bloom.is_empty() {
             let (w, bits) = bloom_bits(bloom_hash(key), self.bloom.len());
             if self.bloom[w] & bits != bits {

@@ -234,7 +234,7 @@ fn sub_placeholders_are_blanked_and_the_rest_checked() {
 #[test]
 fn deploy_time_values_are_noted_for_what_they_stop() {
     let dir = temp_dir("deploy-time");
-    let t = "Resources:\n  Q: {Type: AWS::SQS::Queue}\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: !Sub '{\"detail\": {\"n\": [{\"numeric\": [\">\", ${Min}]}], \"b\": \"bad\"}}'\n  S:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: !Sub '{\"detail\": {\"m\": [{\"prefix\": ${P}}], \"b\": \"bad\"}}'\n  E:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FunctionName: f\n      EventSourceArn: !GetAtt Q.Arn\n      FilterCriteria:\n        Filters: !If [C, [{Pattern: '{\"body\": {\"a\": \"bad\"}}'}], !Ref AWS::NoValue]\n";
+    let t = "Resources:\n  Q: {Type: AWS::SQS::Queue}\n  R:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: !Sub '{\"detail\": {\"n\": [{\"numeric\": [\">\", ${Min}]}], \"b\": \"bad\"}}'\n  S:\n    Type: AWS::Events::Rule\n    Properties:\n      EventPattern: !Sub '{\"detail\": {\"m\": [{\"prefix\": ${P}}], \"b\": \"bad\"}}'\n  E:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FunctionName: f\n      EventSourceArn: !GetAtt Q.Arn\n      FilterCriteria:\n        Filters: !FindInMap [Filters, !Ref Stage, List]\n";
     std::fs::write(dir.join("t.yaml"), t).unwrap();
     let (found, objects) = diagnostics(&[dir.join("t.yaml").to_str().unwrap()]);
     let codes: Vec<(&str, u64, u64)> = found.iter().map(|f| (f.1.as_str(), f.2, f.3)).collect();
@@ -251,7 +251,7 @@ fn deploy_time_values_are_noted_for_what_they_stop() {
         objects.iter().filter(|v| v["type"] == "diagnostic").map(|v| v["message"].as_str().unwrap()).collect();
     assert!(messages[0].ends_with("(the rest of the pattern was checked)"), "{}", messages[0]);
     assert!(messages[2].contains("the check stopped at Fn::Sub placeholder ${P} at 10:56"), "{}", messages[2]);
-    assert!(messages[3].contains("built by Fn::If"), "{}", messages[3]);
+    assert!(messages[3].contains("built by Fn::FindInMap"), "{}", messages[3]);
 
     let sls = "service: s\nprovider: {name: aws}\ncustom:\n  filters:\n    - body: {a: [x]}\nfunctions:\n  f:\n    handler: h.f\n    events:\n      - sqs:\n          arn: arn:aws:sqs:us-east-1:123456789012:q\n          filterPatterns: ${self:custom.filters}\n      - stream:\n          type: dynamodb\n          arn: arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/x\n          filterPatterns:\n            - eventName: [INSERT, UPDATE]\n";
     let sub = dir.join("sls");
@@ -311,6 +311,290 @@ fn join_pieces_are_checked() {
     let line = t.lines().nth(4).unwrap();
     assert_eq!(&line[49..57], "!Ref Src");
     assert_eq!(&line[134..139], "\"bad\"");
+}
+
+/// A diagnostic with its context: code, line, column, end line, end column, context.
+type Placed = (String, u64, u64, u64, u64, String);
+
+/// `check --format json` on `path`: each diagnostic placed, each message, and the summary.
+fn placed(path: &str) -> (Vec<Placed>, Vec<String>, Value) {
+    let (_, objects) = diagnostics(&[path]);
+    let diags: Vec<&Value> = objects.iter().filter(|v| v["type"] == "diagnostic").collect();
+    let placed = diags
+        .iter()
+        .map(|v| {
+            let n = |k: &str| v[k].as_u64().unwrap();
+            let context = v["context"].as_str().unwrap_or_default().to_string();
+            (v["code"].as_str().unwrap().to_string(), n("line"), n("column"), n("end_line"), n("end_column"), context)
+        })
+        .collect();
+    let messages = diags.iter().map(|v| v["message"].as_str().unwrap().to_string()).collect();
+    (placed, messages, objects.last().unwrap().clone())
+}
+
+fn p(code: &str, l: u64, c: u64, el: u64, ec: u64, context: &str) -> Placed {
+    (code.to_string(), l, c, el, ec, context.to_string())
+}
+
+/// The text of `file` at a 1-based line and column (in characters), `len` characters of it.
+fn text_at(file: &str, line: u64, col: u64, len: usize) -> String {
+    let l = file.lines().nth(line as usize - 1).unwrap();
+    l.chars().skip(col as usize - 1).take(len).collect()
+}
+
+/// `Fn::If` in a YAML template, short form (`!If`, block and flow) and long form (`Fn::If:`):
+/// each value is checked as if it were written there, at its own position, and the context names
+/// the branch; a `Filters: !If` list is held to the limit of 5 in each value; `AWS::NoValue` holds
+/// nothing; a value that is an intrinsic is handled as one (`!Sub` checked, `!FindInMap` noted).
+#[test]
+fn fn_if_values_are_each_checked_in_yaml() {
+    let path = "tests/data/templates/if/sam-if.yaml";
+    let file = std::fs::read_to_string(path).unwrap();
+    let (found, messages, summary) = placed(path);
+    let func = "resource Fn (AWS::Serverless::Function), event Stream (DynamoDB), FilterCriteria";
+    let mapping = "resource Mapping (AWS::Lambda::EventSourceMapping), FilterCriteria";
+    let nested = "resource Nested (AWS::Lambda::EventSourceMapping), FilterCriteria";
+    assert_eq!(
+        found,
+        [
+            // `!Sub` as the first value: its placeholder is noted, the rest checked.
+            p("unresolved-intrinsic", 34, 95, 34, 103, &format!("{func}, filter 1, first value of Fn::If [IsProd]")),
+            // A block-form `!If`: the lint points into its second value, on its own line.
+            p(
+                "unknown-event-name",
+                33,
+                49,
+                33,
+                57,
+                &format!("{func}, filter 0, second value of Fn::If [IsProd], dynamodb records"),
+            ),
+            // `Filters: !If`: the second list has 6 filters (the first has 1, which is fine); the
+            // source (SQS) comes from the `!If` of EventSourceArn, whose values agree.
+            p("too-many-filters", 49, 24, 49, 51, &format!("{mapping}, second value of Fn::If [IsProd]")),
+            p("InvalidNumeric", 48, 59, 48, 62, &format!("{mapping}, second value of Fn::If [IsProd], filter 4")),
+            p(
+                "wrong-data-key",
+                49,
+                26,
+                49,
+                32,
+                &format!("{mapping}, second value of Fn::If [IsProd], filter 5, sqs records"),
+            ),
+            // Long form with a short-form `!If` nested in its first value.
+            p(
+                "InvalidPrefix",
+                60,
+                58,
+                60,
+                59,
+                &format!("{nested}, filter 0, first value of Fn::If [IsProd], first value of Fn::If [IsEu]"),
+            ),
+            p(
+                "unresolved-intrinsic",
+                60,
+                66,
+                60,
+                105,
+                &format!("{nested}, filter 0, first value of Fn::If [IsProd], second value of Fn::If [IsEu]"),
+            ),
+            // A filter chosen by `!If` (or absent, AWS::NoValue).
+            p("EmptyArray", 62, 50, 62, 52, &format!("{nested}, filter 1, first value of Fn::If [IsEu]")),
+            // The whole FilterCriteria chosen by `!If`: its first value has no filters.
+            p(
+                "empty-criteria",
+                68,
+                37,
+                68,
+                44,
+                "resource Whole (AWS::Lambda::EventSourceMapping), FilterCriteria, first value of Fn::If [IsProd]",
+            ),
+            // A rule's EventPattern: the object value is valid, the string value is not.
+            p(
+                "InvalidPrefix",
+                72,
+                79,
+                72,
+                80,
+                "resource Rule (AWS::Events::Rule), EventPattern, second value of Fn::If [IsProd]"
+            ),
+        ]
+    );
+    // Each position is that of the offending text in the file.
+    assert_eq!(text_at(&file, 34, 95, 8), "${Stage}");
+    assert_eq!(text_at(&file, 33, 49, 8), "\"UPDATE\"");
+    assert_eq!(text_at(&file, 49, 24, 27), "'{\"data\": {\"kind\": [\"f\"]}}'");
+    assert_eq!(text_at(&file, 48, 59, 3), "\"x\"");
+    assert_eq!(text_at(&file, 60, 58, 1), "5");
+    assert_eq!(text_at(&file, 60, 66, 39), "!FindInMap [Patterns, !Ref Stage, Body]");
+    assert_eq!(text_at(&file, 62, 50, 2), "[]");
+    assert_eq!(text_at(&file, 68, 37, 7), "Filters");
+    assert_eq!(text_at(&file, 72, 79, 1), "5");
+    assert_eq!(messages[2], "6 filters, but an event-source mapping allows 5 (a quota that AWS can raise to 10)");
+    assert_eq!(messages[6], "this pattern is built by Fn::FindInMap at deploy time: it cannot be checked statically");
+    // Every value holding a pattern counts as a filter: 2 + 1 (the other is AWS::NoValue), 1 + 6,
+    // 3 + 1, none (an empty list, and AWS::NoValue), and 2 for the rule.
+    assert_eq!(
+        (&summary["filters"], &summary["errors"], &summary["warnings"], &summary["notes"]),
+        (&Value::from(16), &Value::from(5), &Value::from(3), &Value::from(2))
+    );
+    // The human format shows the branch under the caret.
+    let out = run(&["--color", "never", "check", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "72 |       EventPattern: !If [IsProd, {source: [aws.ec2]}, '{\"source\": [{\"prefix\": 5}]}']\n   |                                                                               ^ resource Rule (AWS::Events::Rule), EventPattern, second value of Fn::If [IsProd]"
+        ),
+        "{err}"
+    );
+    assert!(err.ends_with("checked 16 filters in 1 file: 5 errors, 3 warnings, 2 notes\n"), "{err}");
+}
+
+/// `{"Fn::If": [...]}` in a JSON template: positions through the string escapes of each value, an
+/// `Fn::Join` value checked piece by piece, `{"Ref": "AWS::NoValue"}` holding nothing, and a pipe's
+/// `Filters` chosen by `Fn::If`.
+#[test]
+fn fn_if_values_are_each_checked_in_json() {
+    let path = "tests/data/templates/if/cfn-if.json";
+    let file = std::fs::read_to_string(path).unwrap();
+    let (found, messages, summary) = placed(path);
+    let mapping = "resource Mapping (AWS::Lambda::EventSourceMapping), FilterCriteria";
+    assert_eq!(
+        found,
+        [
+            p("InvalidSuffix", 17, 123, 17, 124, &format!("{mapping}, filter 0, second value of Fn::If [IsProd]")),
+            p("unresolved-intrinsic", 18, 112, 18, 126, &format!("{mapping}, filter 1, first value of Fn::If [IsProd]")),
+            p("InvalidFieldValue", 18, 141, 18, 148, &format!("{mapping}, filter 1, first value of Fn::If [IsProd]")),
+            p(
+                "wrong-data-key",
+                31,
+                86,
+                31,
+                94,
+                "resource Pipe (AWS::Pipes::Pipe), SourceParameters.FilterCriteria, second value of Fn::If [IsProd], filter 0, kinesis records",
+            ),
+        ]
+    );
+    assert_eq!(text_at(&file, 17, 123, 1), "7");
+    assert_eq!(text_at(&file, 18, 112, 14), "{\"Ref\": \"Min\"}");
+    assert_eq!(text_at(&file, 18, 141, 7), "\\\"bad\\\"");
+    assert_eq!(text_at(&file, 31, 86, 8), "\\\"body\\\"");
+    assert!(messages[1].starts_with("Ref in Fn::Join at 18:112 is resolved at deploy time"), "{}", messages[1]);
+    assert_eq!(
+        (&summary["filters"], &summary["errors"], &summary["warnings"], &summary["notes"]),
+        (&Value::from(4), &Value::from(2), &Value::from(1), &Value::from(1))
+    );
+}
+
+/// An event source or stream given by `Fn::If`: used when its values name the same source (the
+/// table's stream view type too), not when they differ; `AWS::NoValue` is no source.
+#[test]
+fn fn_if_event_sources_are_used_when_their_values_agree() {
+    let dir = temp_dir("if-source");
+    let t = "Resources:
+  S: {Type: AWS::Kinesis::Stream}
+  S2: {Type: AWS::Kinesis::Stream}
+  Q: {Type: AWS::SQS::Queue}
+  T:
+    Type: AWS::DynamoDB::Table
+    Properties: {StreamSpecification: {StreamViewType: KEYS_ONLY}}
+  Same:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !If [C, !GetAtt S.Arn, !GetAtt S2.Arn]
+      FilterCriteria: {Filters: [{Pattern: '{\"body\": {\"a\": [\"x\"]}}'}]}
+  Differ:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: {\"Fn::If\": [C, !GetAtt S.Arn, !GetAtt Q.Arn]}
+      FilterCriteria: {Filters: [{Pattern: '{\"body\": {\"a\": [\"x\"]}}'}]}
+  Stream:
+    Type: AWS::Lambda::EventSourceMapping
+    Properties:
+      EventSourceArn: !If [C, !GetAtt T.StreamArn, !Ref AWS::NoValue]
+      FilterCriteria: {Filters: [{Pattern: '{\"dynamodb\": {\"NewImage\": {\"a\": {\"S\": [\"x\"]}}}}'}]}
+";
+    std::fs::write(dir.join("t.yaml"), t).unwrap();
+    let (found, _, summary) = placed(dir.join("t.yaml").to_str().unwrap());
+    let codes: Vec<(&str, u64, u64, &str)> = found.iter().map(|f| (f.0.as_str(), f.1, f.2, f.5.as_str())).collect();
+    assert_eq!(
+        codes,
+        [
+            (
+                "wrong-data-key",
+                12,
+                46,
+                "resource Same (AWS::Lambda::EventSourceMapping), FilterCriteria, filter 0, kinesis records"
+            ),
+            (
+                "image-absent-for-stream",
+                22,
+                59,
+                "resource Stream (AWS::Lambda::EventSourceMapping), FilterCriteria, filter 0, dynamodb records"
+            ),
+        ]
+    );
+    assert_eq!(text_at(t, 12, 46, 6), "\"body\"");
+    assert_eq!(text_at(t, 22, 59, 10), "\"NewImage\"");
+    assert_eq!(summary["filters"], 3);
+}
+
+/// The limit of 5 counts a filter whose pattern is chosen by `Fn::If` once (and one that
+/// `Fn::If` may leave out as present), while the summary counts every pattern checked; `Fn::If`s
+/// are followed 8 deep, and one nested deeper is noted as built at deploy time.
+#[test]
+fn fn_if_filters_count_once_against_the_limit_and_nesting_is_bounded() {
+    let dir = temp_dir("if-limit");
+    let chosen = |i: usize| {
+        format!(
+            "        - Pattern: !If [C, '{{\"body\": {{\"a\": [\"{i}\"]}}}}', '{{\"body\": {{\"b\": [\"{i}\"]}}}}']\n"
+        )
+    };
+    let mapping = |name: &str, filters: String| {
+        format!("  {name}:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n      FilterCriteria:\n        Filters:\n{filters}")
+    };
+    // Five filters of two values each: ten patterns, five filters.
+    let five: String = (0..5).map(chosen).collect();
+    // Five, and a sixth that `!If` leaves out in one branch: six filters when C holds.
+    let six = format!("{five}        - !If [C, {{Pattern: '{{\"body\": {{\"c\": [\"x\"]}}}}'}}, !Ref AWS::NoValue]\n");
+    // Nine `!If`s nested in the first value of the one before.
+    fn deep(k: usize) -> String {
+        if k == 9 {
+            "'{\"body\": {\"z\": [\"deep\"]}}'".to_string()
+        } else {
+            format!("!If [C{k}, {}, '{{\"body\": {{\"a{k}\": [\"x\"]}}}}']", deep(k + 1))
+        }
+    }
+    let t = format!(
+        "Resources:\n{}{}{}",
+        mapping("Five", five),
+        mapping("Six", six),
+        mapping("Deep", format!("          - Pattern: {}\n", deep(0)))
+    );
+    std::fs::write(dir.join("t.yaml"), &t).unwrap();
+    let (found, messages, summary) = placed(dir.join("t.yaml").to_str().unwrap());
+    let codes: Vec<(&str, u64, u64, &str)> = found.iter().map(|f| (f.0.as_str(), f.1, f.2, f.5.as_str())).collect();
+    let eighth: String = (0..8).map(|k| format!(", first value of Fn::If [C{k}]")).collect();
+    assert_eq!(
+        codes,
+        [
+            ("too-many-filters", 22, 29, "resource Six (AWS::Lambda::EventSourceMapping), FilterCriteria"),
+            (
+                "unresolved-intrinsic",
+                28,
+                94,
+                &format!("resource Deep (AWS::Lambda::EventSourceMapping), FilterCriteria, filter 0{eighth}") as &str
+            ),
+        ]
+    );
+    assert_eq!(messages[0], "6 filters, but an event-source mapping allows 5 (a quota that AWS can raise to 10)");
+    // At the sixth filter's pattern.
+    assert_eq!(text_at(&t, 22, 29, 24), "'{\"body\": {\"c\": [\"x\"]}}'");
+    assert_eq!(messages[1], "this pattern is built by Fn::If at deploy time: it cannot be checked statically");
+    assert_eq!(text_at(&t, 28, 94, 8), "!If [C8,");
+    // 10 + 11 + 9 (the second values of the eight followed, and the one noted).
+    assert_eq!(summary["filters"], 30);
+    assert_eq!(summary["errors"], 1);
 }
 
 #[test]

@@ -356,6 +356,7 @@ impl Cx<'_> {
             Site::Rule { context, pattern } => {
                 self.filters += 1;
                 let dialect = self.o.dialect.unwrap_or(Dialect::EventBridge);
+                let context = &with_branch(context.clone(), pattern);
                 if let Some(p) = self.pattern(pattern, Pattern::builder().dialect(dialect), context) {
                     for l in p.lints() {
                         let span = pattern.text.file_span(l.span.range());
@@ -377,6 +378,8 @@ impl Cx<'_> {
                     );
                     return;
                 }
+                // Every pattern found counts (each value of an `Fn::If` that chooses a filter or
+                // its pattern is one); the limit counts the filters of the list (such a filter once).
                 self.filters += filters.len();
                 if filters.is_empty() {
                     self.push(
@@ -389,16 +392,17 @@ impl Cx<'_> {
                     );
                     return;
                 }
-                if filters.len() > self.o.max_filters {
+                let slots = filters.iter().map(|f| f.slot + 1).max().unwrap_or(0);
+                if slots > self.o.max_filters {
+                    let first_over = filters.iter().find(|f| f.slot == self.o.max_filters).unwrap_or(&filters[0]);
                     self.push(
                         Severity::Error,
                         "too-many-filters",
                         format!(
                             "{} filters, but an event-source mapping allows {} (a quota that AWS can raise to 10)",
-                            filters.len(),
-                            self.o.max_filters
+                            slots, self.o.max_filters
                         ),
-                        filters[self.o.max_filters].span.clone(),
+                        first_over.span.clone(),
                         Some(context),
                         Some("merge filters with $or, or pass --max-filters if your quota was raised".into()),
                     );
@@ -406,7 +410,7 @@ impl Cx<'_> {
                 let builder = Pattern::builder().dialect(*dialect);
                 let mut compiled: Vec<(usize, Pattern)> = Vec::new();
                 for (i, f) in filters.iter().enumerate() {
-                    let ctx = format!("{context}, filter {i}");
+                    let ctx = with_branch(format!("{context}, filter {}", f.slot), f);
                     if f.object_for_string {
                         self.push(
                             Severity::Error,
@@ -422,21 +426,25 @@ impl Cx<'_> {
                     }
                 }
                 let source = source.or(self.o.source).unwrap_or_else(|| infer_source(compiled.iter().map(|(_, p)| p)));
-                let filter = Filter::builder(source)
-                    .pattern_options(builder)
-                    .max_filters(eventsift::lambda::MAX_FILTERS)
-                    .build_patterns(compiled.iter().map(|(_, p)| p.source()));
                 let mut lint = self.o.lint;
                 if lint.stream_view_type.is_none() {
                     if let Some(t) = view.as_deref().and_then(|v| v.parse().ok()) {
                         lint = lint.stream_view_type(t);
                     }
                 }
-                if let Ok(filter) = filter {
+                // Lints are each pattern's own, so each pattern is linted alone: the values of an
+                // `Fn::If` are not filters of one list, and a list over the limit is still linted.
+                for (i, p) in &compiled {
+                    let filter = Filter::builder(source)
+                        .pattern_options(builder.clone())
+                        .max_filters(eventsift::lambda::MAX_FILTERS)
+                        .build_patterns(std::iter::once(p.source()));
+                    let Ok(filter) = filter else { continue };
                     for l in filter.lints_with(&lint) {
-                        let (i, _) = compiled[l.filter];
-                        let span = filters[i].text.file_span(l.span.range());
-                        let ctx = format!("{context}, filter {i}, {source} records");
+                        let f = &filters[*i];
+                        let span = f.text.file_span(l.span.range());
+                        let ctx =
+                            with_branch(format!("{context}, filter {}", f.slot), f) + &format!(", {source} records");
                         self.push(Severity::Warning, l.code, l.message, span, Some(&ctx), Some(l.fix));
                     }
                 }
@@ -498,6 +506,14 @@ impl Cx<'_> {
                 None
             }
         }
+    }
+}
+
+/// `context`, then the branch of the `Fn::If`s that chose the pattern, if any.
+fn with_branch(context: String, site: &PatternSite) -> String {
+    match &site.branch {
+        Some(b) => format!("{context}, {b}"),
+        None => context,
     }
 }
 
@@ -575,7 +591,7 @@ mod tests {
     fn fixtures() -> Vec<(PathBuf, Vec<u8>)> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/templates");
         let mut files = Vec::new();
-        for dir in ["bad", "good", "good/cdk.out", "public", "public/serverless-eventBridge-fixture"] {
+        for dir in ["bad", "good", "good/cdk.out", "if", "public", "public/serverless-eventBridge-fixture"] {
             let mut found = Vec::new();
             walk(&root.join(dir), &mut found).unwrap();
             for f in found {

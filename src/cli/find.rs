@@ -21,6 +21,12 @@ pub struct PatternSite {
     pub built_by: Option<String>,
     /// A FilterCriteria `Pattern` written as an object where a JSON string is required.
     pub object_for_string: bool,
+    /// The filter's position in its list (the values of an `Fn::If` that chooses a filter or its
+    /// pattern share it).
+    pub slot: usize,
+    /// Which values of `Fn::If`s chose this pattern: `second value of Fn::If [IsProd]`, outermost
+    /// first.
+    pub branch: Option<String>,
 }
 
 #[derive(Debug)]
@@ -231,6 +237,8 @@ fn pattern_site(file: &str, node: &Node, string_required: bool) -> PatternSite {
         intrinsics: Vec::new(),
         built_by: None,
         object_for_string: false,
+        slot: 0,
+        branch: None,
     };
     if let Some(name) = node.intrinsic() {
         if name == "Fn::Sub" {
@@ -283,7 +291,101 @@ fn pattern_site(file: &str, node: &Node, string_required: bool) -> PatternSite {
     site
 }
 
-fn criteria_site(
+/// `Fn::If`s are followed this deep; one nested deeper is noted as built at deploy time.
+const MAX_IF_DEPTH: usize = 8;
+
+/// The two values of an `Fn::If` (`!If [Cond, A, B]`, `{"Fn::If": ["Cond", A, B]}`), each with the
+/// words that name it in diagnostics (`second value of Fn::If [IsProd]`). None for any other node,
+/// and for an `Fn::If` without a condition and two values.
+fn if_values(node: &Node) -> Option<[(String, &Node); 2]> {
+    let args = match (&node.tag, &node.kind) {
+        (Some(tag), Kind::Seq(items)) if tag == "!If" => items,
+        (None, Kind::Map(m)) if m.len() == 1 && m[0].0.text == "Fn::If" && m[0].1.tag.is_none() => match &m[0].1.kind {
+            Kind::Seq(items) => items,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let [condition, first, second] = args.as_slice() else { return None };
+    let name = match condition.scalar_text() {
+        Some(c) => format!("Fn::If [{c}]"),
+        None => "Fn::If".to_string(),
+    };
+    Some([(format!("first value of {name}"), first), (format!("second value of {name}"), second)])
+}
+
+/// `!Ref AWS::NoValue` (`{"Ref": "AWS::NoValue"}`): the property is absent.
+fn is_no_value(node: &Node) -> bool {
+    match (&node.tag, &node.kind) {
+        (Some(tag), Kind::Scalar { value, .. }) => tag == "!Ref" && value.trim() == "AWS::NoValue",
+        (None, Kind::Map(m)) => m.len() == 1 && m[0].0.text == "Ref" && m[0].1.as_str() == Some("AWS::NoValue"),
+        _ => false,
+    }
+}
+
+/// The values of an `Fn::If` that are there (not `AWS::NoValue`), when `node` is one and `depth`
+/// allows following it.
+fn chosen_values(node: &Node, depth: usize) -> Option<Vec<(String, &Node)>> {
+    if depth >= MAX_IF_DEPTH {
+        return None;
+    }
+    let values = if_values(node)?;
+    Some(values.into_iter().filter(|(_, v)| !is_no_value(v)).collect())
+}
+
+/// `outer` and then `label`, as a branch is named.
+fn nested(outer: Option<&str>, label: &str) -> String {
+    match outer {
+        Some(o) => format!("{o}, {label}"),
+        None => label.to_string(),
+    }
+}
+
+/// The value that every branch gives, when they all give the same one (`AWS::NoValue` aside).
+fn agreed<T: PartialEq>(mut values: impl Iterator<Item = Option<T>>) -> Option<T> {
+    let first = values.next()??;
+    for v in values {
+        if v.as_ref() != Some(&first) {
+            return None;
+        }
+    }
+    Some(first)
+}
+
+/// A pattern held by `node`, or, when an `Fn::If` chooses it, each of its values (nested ones too)
+/// as a pattern of its own, named by its branch. `AWS::NoValue` holds no pattern.
+fn pattern_sites(
+    file: &str,
+    node: &Node,
+    string_required: bool,
+    slot: usize,
+    branch: Option<&str>,
+    depth: usize,
+    out: &mut Vec<PatternSite>,
+) {
+    if let Some(values) = chosen_values(node, depth) {
+        for (label, v) in values {
+            pattern_sites(file, v, string_required, slot, Some(&nested(branch, &label)), depth + 1, out);
+        }
+        return;
+    }
+    let mut site = pattern_site(file, node, string_required);
+    site.slot = slot;
+    site.branch = branch.map(str::to_string);
+    out.push(site);
+}
+
+/// How a FilterCriteria is read: its service, and the keys of its list and of a filter's pattern.
+struct Shape<'a> {
+    dialect: Dialect,
+    source: Option<Source>,
+    filters_key: &'a str,
+    pattern_key: &'a str,
+}
+
+/// The criteria sites of a FilterCriteria: one, or, when `Fn::If`s choose the criteria or its list
+/// of filters, one for each list that can be deployed (its context names the branch).
+fn criteria_sites(
     file: &str,
     node: &Node,
     context: String,
@@ -291,31 +393,128 @@ fn criteria_site(
     source: Option<Source>,
     filters_key: &str,
     pattern_key: &str,
-) -> Site {
-    // The FilterCriteria, or its list of filters, built by an intrinsic function.
-    let built_by = node.intrinsic().or_else(|| node.get(filters_key).and_then(Node::intrinsic));
-    let mut filters = Vec::new();
-    let mut key_span = node.span.clone();
-    if built_by.is_none() {
-        if let Some(k) = node.key(filters_key) {
-            key_span = k.span.clone();
+) -> Vec<Site> {
+    let shape = Shape { dialect, source, filters_key, pattern_key };
+    let mut out = Vec::new();
+    criteria_value(file, node, context, &shape, 0, &mut out);
+    out
+}
+
+/// A FilterCriteria, or a value of an `Fn::If` that chooses it.
+fn criteria_value(file: &str, node: &Node, context: String, shape: &Shape, depth: usize, out: &mut Vec<Site>) {
+    if let Some(values) = chosen_values(node, depth) {
+        for (label, v) in values {
+            criteria_value(file, v, format!("{context}, {label}"), shape, depth + 1, out);
         }
-        if let Some(list) = node.get(filters_key) {
-            for f in list.items() {
-                if let Some(p) = f.get(pattern_key) {
-                    filters.push(pattern_site(file, p, true));
-                } else if f.intrinsic().is_some() {
-                    filters.push(pattern_site(file, f, true));
-                }
+        return;
+    }
+    if let Some(name) = node.intrinsic() {
+        out.push(Site::Criteria {
+            context,
+            dialect: shape.dialect,
+            source: shape.source,
+            view: None,
+            filters: Vec::new(),
+            span: node.span.clone(),
+            key_span: node.span.clone(),
+            built_by: Some(name),
+        });
+        return;
+    }
+    match (node.get(shape.filters_key), node.key(shape.filters_key)) {
+        (Some(list), Some(key)) => {
+            filters_value(file, list, node.span.clone(), key.span.clone(), context, shape, depth, out);
+        }
+        _ => out.push(Site::Criteria {
+            context,
+            dialect: shape.dialect,
+            source: shape.source,
+            view: None,
+            filters: Vec::new(),
+            span: node.span.clone(),
+            key_span: node.span.clone(),
+            built_by: None,
+        }),
+    }
+}
+
+/// A list of filters, or a value of an `Fn::If` that chooses it (`span`: what a note about the
+/// whole points at; `key_span`: where an empty list is reported).
+#[allow(clippy::too_many_arguments)]
+fn filters_value(
+    file: &str,
+    list: &Node,
+    span: Range<usize>,
+    key_span: Range<usize>,
+    context: String,
+    shape: &Shape,
+    depth: usize,
+    out: &mut Vec<Site>,
+) {
+    if let Some(values) = chosen_values(list, depth) {
+        for (label, v) in values {
+            let at = v.span.clone();
+            filters_value(file, v, at.clone(), at, format!("{context}, {label}"), shape, depth + 1, out);
+        }
+        return;
+    }
+    let built_by = list.intrinsic();
+    let mut filters = Vec::new();
+    if built_by.is_none() {
+        let mut slot = 0;
+        for f in list.items() {
+            let before = filters.len();
+            filter_value(file, f, shape.pattern_key, slot, None, depth, &mut filters);
+            if filters.len() > before {
+                slot += 1;
             }
         }
     }
-    Site::Criteria { context, dialect, source, view: None, filters, span: node.span.clone(), key_span, built_by }
+    out.push(Site::Criteria {
+        context,
+        dialect: shape.dialect,
+        source: shape.source,
+        view: None,
+        filters,
+        span,
+        key_span,
+        built_by,
+    });
+}
+
+/// One filter of a list (numbered `slot`), or a value of an `Fn::If` that chooses it.
+fn filter_value(
+    file: &str,
+    f: &Node,
+    pattern_key: &str,
+    slot: usize,
+    branch: Option<&str>,
+    depth: usize,
+    out: &mut Vec<PatternSite>,
+) {
+    if let Some(values) = chosen_values(f, depth) {
+        for (label, v) in values {
+            filter_value(file, v, pattern_key, slot, Some(&nested(branch, &label)), depth + 1, out);
+        }
+        return;
+    }
+    if let Some(p) = f.get(pattern_key) {
+        pattern_sites(file, p, true, slot, branch, depth, out);
+    } else if f.intrinsic().is_some() {
+        pattern_sites(file, f, true, slot, branch, depth, out);
+    }
 }
 
 /// The `StreamViewType` of the DynamoDB table whose stream `arn` names (`!GetAtt Table.StreamArn`),
-/// when that table is in the template.
+/// when that table is in the template (through an `Fn::If` whose values agree).
 fn stream_view(arn: &Node, resources: &Node) -> Option<String> {
+    stream_view_at(arn, resources, 0)
+}
+
+fn stream_view_at(arn: &Node, resources: &Node, depth: usize) -> Option<String> {
+    if let Some(values) = chosen_values(arn, depth) {
+        return agreed(values.into_iter().map(|(_, v)| stream_view_at(v, resources, depth + 1)));
+    }
     let logical = match (&arn.tag, &arn.kind) {
         (Some(tag), Kind::Scalar { value, .. }) if tag == "!GetAtt" => value.split_once('.')?.0.to_string(),
         (Some(tag), Kind::Seq(items)) if tag == "!GetAtt" => items.first()?.scalar_text()?.to_string(),
@@ -334,17 +533,26 @@ fn stream_view(arn: &Node, resources: &Node) -> Option<String> {
     spec.get("StreamViewType")?.as_str().map(str::to_string)
 }
 
-/// Sets the view type of a criteria site from the event-source ARN.
-fn with_view(mut site: Site, arn: Option<&Node>, resources: &Node) -> Site {
-    if let Site::Criteria { view, .. } = &mut site {
-        *view = arn.and_then(|a| stream_view(a, resources));
+/// Sets the view type of criteria sites from the event-source ARN.
+fn with_view(mut sites: Vec<Site>, arn: Option<&Node>, resources: &Node) -> Vec<Site> {
+    for site in &mut sites {
+        if let Site::Criteria { view, .. } = site {
+            *view = arn.and_then(|a| stream_view(a, resources));
+        }
     }
-    site
+    sites
 }
 
 /// The source named by an event-source ARN (a string, or an intrinsic that refers to a resource of
-/// the template).
+/// the template; an `Fn::If` when its values name the same source).
 fn arn_source(arn: &Node, resources: Option<&Node>) -> Option<Source> {
+    arn_source_at(arn, resources, 0)
+}
+
+fn arn_source_at(arn: &Node, resources: Option<&Node>, depth: usize) -> Option<Source> {
+    if let Some(values) = chosen_values(arn, depth) {
+        return agreed(values.into_iter().map(|(_, v)| arn_source_at(v, resources, depth + 1)));
+    }
     if let Some(s) = arn.scalar_text() {
         return arn_text_source(s);
     }
@@ -381,7 +589,7 @@ fn arn_source(arn: &Node, resources: Option<&Node>) -> Option<Source> {
             };
             arn_text_source(&text)
         }
-        "ImportValue" | "Join" | "If" | "Select" | "FindInMap" => None,
+        "ImportValue" | "Join" | "Select" | "FindInMap" => None,
         _ => None,
     }
 }
@@ -413,6 +621,13 @@ fn resource_source(resource: &Node) -> Option<Source> {
     }
 }
 
+/// A rule's pattern in a template: one site, or one for each value of the `Fn::If`s that choose it.
+fn rule_sites(file: &str, node: &Node, context: String, out: &mut Vec<Site>) {
+    let mut patterns = Vec::new();
+    pattern_sites(file, node, false, 0, None, 0, &mut patterns);
+    out.extend(patterns.into_iter().map(|pattern| Site::Rule { context: context.clone(), pattern }));
+}
+
 fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
     let Some(resources) = root.get("Resources") else { return };
     for (id, resource) in resources.members() {
@@ -422,10 +637,7 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
         match ty {
             "AWS::Events::Rule" => {
                 if let Some(p) = props.get("EventPattern") {
-                    out.push(Site::Rule {
-                        context: format!("resource {id} ({ty}), EventPattern"),
-                        pattern: pattern_site(file, p, false),
-                    });
+                    rule_sites(file, p, format!("resource {id} ({ty}), EventPattern"), out);
                 }
             }
             "AWS::Lambda::EventSourceMapping" => {
@@ -435,7 +647,7 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
                         .and_then(|a| arn_source(a, Some(resources)))
                         .or_else(|| props.get("SelfManagedEventSource").map(|_| Source::Kafka))
                         .or_else(|| props.get("AmazonManagedKafkaEventSourceConfig").map(|_| Source::Kafka));
-                    let site = criteria_site(
+                    let sites = criteria_sites(
                         file,
                         fc,
                         format!("resource {id} ({ty}), FilterCriteria"),
@@ -444,13 +656,13 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
                         "Filters",
                         "Pattern",
                     );
-                    out.push(with_view(site, props.get("EventSourceArn"), resources));
+                    out.extend(with_view(sites, props.get("EventSourceArn"), resources));
                 }
             }
             "AWS::Pipes::Pipe" => {
                 if let Some(fc) = props.get("SourceParameters").and_then(|s| s.get("FilterCriteria")) {
                     let source = props.get("Source").and_then(|a| arn_source(a, Some(resources)));
-                    let site = criteria_site(
+                    let sites = criteria_sites(
                         file,
                         fc,
                         format!("resource {id} ({ty}), SourceParameters.FilterCriteria"),
@@ -459,7 +671,7 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
                         "Filters",
                         "Pattern",
                     );
-                    out.push(with_view(site, props.get("Source"), resources));
+                    out.extend(with_view(sites, props.get("Source"), resources));
                 }
             }
             "AWS::Serverless::Function" | "AWS::Serverless::StateMachine" => {
@@ -476,17 +688,14 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
                         "MQ" => Some(Source::Mq),
                         "EventBridgeRule" | "CloudWatchEvent" => {
                             if let Some(p) = eprops.get("Pattern") {
-                                out.push(Site::Rule {
-                                    context: format!("{context}, Pattern"),
-                                    pattern: pattern_site(file, p, false),
-                                });
+                                rule_sites(file, p, format!("{context}, Pattern"), out);
                             }
                             continue;
                         }
                         _ => continue,
                     };
                     if let Some(fc) = eprops.get("FilterCriteria") {
-                        let site = criteria_site(
+                        let sites = criteria_sites(
                             file,
                             fc,
                             format!("{context}, FilterCriteria"),
@@ -495,7 +704,7 @@ fn cloudformation(file: &str, root: &Node, out: &mut Vec<Site>) {
                             "Filters",
                             "Pattern",
                         );
-                        out.push(with_view(site, eprops.get("Stream"), resources));
+                        out.extend(with_view(sites, eprops.get("Stream"), resources));
                     }
                 }
             }
@@ -536,7 +745,12 @@ fn serverless(file: &str, root: &Node, out: &mut Vec<Site>) {
                                 }),
                             },
                         };
-                        let filters = patterns.items().iter().map(|p| pattern_site(file, p, false)).collect();
+                        let filters = patterns
+                            .items()
+                            .iter()
+                            .enumerate()
+                            .map(|(i, p)| PatternSite { slot: i, ..pattern_site(file, p, false) })
+                            .collect();
                         let key_span = body.key("filterPatterns").map_or(patterns.span.clone(), |k| k.span.clone());
                         // The whole list from a variable (`${self:custom.filters}`, `${file(…)}`),
                         // filled in when the service is packaged.
@@ -594,6 +808,8 @@ fn serverless_pipes(file: &str, root: &Node, out: &mut Vec<Site>) {
                     .map(|p| pattern_site(file, p, true))
                     .or_else(|| f.intrinsic().map(|_| pattern_site(file, f, true)))
             })
+            .enumerate()
+            .map(|(i, p)| PatternSite { slot: i, ..p })
             .collect();
         out.push(Site::Criteria {
             context: format!("pipe {}.filter", name.text),
@@ -644,7 +860,7 @@ fn terraform(file: &str, root: &Node, out: &mut Vec<Site>) {
                         } else {
                             "filter_criteria"
                         };
-                        out.push(criteria_site(
+                        out.extend(criteria_sites(
                             file,
                             block,
                             format!("{address}, {field}"),

@@ -156,7 +156,8 @@ fn real_world_templates_are_clean() {
 
 /// Real templates of public projects (`tests/data/templates/public/SOURCES.md`): every filter is
 /// found, and what is reported is what is wrong (the SAM translator's fixture uses bare values, the
-/// MSK sample writes `!Ref` inside a pattern string).
+/// MSK sample writes `!Ref` inside a pattern string, the CDK boolean-filter test matches `BOOL`
+/// under its table's string key `id`).
 #[test]
 fn public_templates_are_read_as_their_authors_meant() {
     let (found, objects) = diagnostics(&["tests/data/templates/public"]);
@@ -203,6 +204,7 @@ fn public_templates_are_read_as_their_authors_meant() {
             (cb, "unresolved-intrinsic", 17, 7),
             (cb, "unresolved-intrinsic", 259, 8),
             (cb, "unresolved-intrinsic", 288, 8),
+            ("cdk-integ-dynamodb-boolean-filter.template.json", "key-type-mismatch", 102, 84),
             (sam, "InvalidFieldValue", 16, 36),
             (sam, "InvalidFieldValue", 17, 37),
             (sam, "InvalidFieldValue", 33, 36),
@@ -537,6 +539,87 @@ fn fn_if_event_sources_are_used_when_their_values_agree() {
     assert_eq!(text_at(t, 12, 46, 6), "\"body\"");
     assert_eq!(text_at(t, 22, 59, 10), "\"NewImage\"");
     assert_eq!(summary["filters"], 3);
+}
+
+/// A stream filter on a key attribute of the mapping's table (its `AttributeDefinitions`) under
+/// another type key never matches: `key-type-mismatch` at the type key used, in `Keys`, `NewImage`
+/// and `OldImage`, inside `$or`, below the wrong key (`M`), for a plain or a global table, found as
+/// the stream view type is (SAM `Stream`, `Fn::GetAtt`, an `Fn::If` whose values agree, a pipe's
+/// `Source`). The declared type keys, `exists: false`, attributes the table does not declare and
+/// an `Fn::If` between tables that declare different keys draw nothing.
+#[test]
+fn key_attributes_under_another_type_key_are_reported() {
+    let dir = "tests/data/templates/keytypes";
+    let (found, objects) = diagnostics(&[dir]);
+    let (j, y) = ("cfn-keytypes.json", "sam-keytypes.yaml");
+    let k = "key-type-mismatch";
+    assert_eq!(
+        found,
+        [
+            d(j, k, 27, 96, 27, 101),
+            d(j, k, 28, 68, 28, 73),
+            d(j, k, 43, 133, 43, 139),
+            d(y, k, 59, 59, 59, 62),
+            d(y, k, 60, 63, 60, 66),
+            d(y, k, 65, 59, 65, 62),
+            d(y, k, 80, 68, 80, 71),
+        ]
+    );
+    // Each points at the type key used, as written in the file.
+    let json = std::fs::read_to_string(Path::new(dir).join(j)).unwrap();
+    let yaml = std::fs::read_to_string(Path::new(dir).join(y)).unwrap();
+    let at: Vec<String> =
+        found.iter().map(|f| text_at(if f.0 == j { &json } else { &yaml }, f.2, f.3, (f.5 - f.3) as usize)).collect();
+    assert_eq!(at, [r#"\"S\""#, r#"\"M\""#, r#"\"NS\""#, r#""N""#, r#""S""#, r#""S""#, r#""S""#]);
+    let diags: Vec<&Value> = objects.iter().filter(|v| v["type"] == "diagnostic").collect();
+    let said = |i: usize, k: &str| diags[i][k].as_str().unwrap().to_string();
+    assert_eq!(
+        said(3, "message"),
+        r#"the table declares "pk" as type S, so stream records always carry it as {"S": ...}, never under "N": no record can match this condition"#
+    );
+    assert_eq!(said(3, "help"), r#"use the declared type key: {"pk": {"S": ["42"]}}"#);
+    assert_eq!(said(3, "severity"), "warning");
+    for (i, (attr, declared, used)) in [
+        ("started", "N", "S"),
+        ("user", "S", "M"),
+        ("started", "N", "NS"),
+        ("pk", "S", "N"),
+        ("sk", "N", "S"),
+        ("gsi1pk", "B", "S"),
+        ("account", "N", "S"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let m = said(i, "message");
+        assert!(m.contains(&format!("declares \"{attr}\" as type {declared}")), "{m}");
+        assert!(m.contains(&format!("never under \"{used}\"")) && m.ends_with("no record can match this condition"));
+    }
+    assert_eq!(said(1, "help"), r#"use the declared type key: {"user": {"S": ...}}"#);
+    assert_eq!(said(6, "help"), r#"use the declared type key: {"account": {"N": [{"anything-but": ["0"]}]}}"#);
+    let contexts: Vec<String> = (0..diags.len()).map(|i| said(i, "context")).collect();
+    assert_eq!(
+        contexts,
+        [
+            "resource SessionsMapping (AWS::Lambda::EventSourceMapping), FilterCriteria, filter 0, dynamodb records",
+            "resource SessionsMapping (AWS::Lambda::EventSourceMapping), FilterCriteria, filter 1, dynamodb records",
+            "resource SessionsPipe (AWS::Pipes::Pipe), SourceParameters.FilterCriteria, filter 0, dynamodb records",
+            "resource OrdersFunction (AWS::Serverless::Function), event OrdersStream (DynamoDB), FilterCriteria, filter 0, dynamodb records",
+            "resource OrdersFunction (AWS::Serverless::Function), event OrdersStream (DynamoDB), FilterCriteria, filter 1, dynamodb records",
+            "resource OrdersFunction (AWS::Serverless::Function), event OrdersStream (DynamoDB), FilterCriteria, filter 4, dynamodb records",
+            "resource AccountsFunction (AWS::Serverless::Function), event AccountsStream (DynamoDB), FilterCriteria, filter 0, dynamodb records",
+        ]
+    );
+    // Every filter counted; the correct-type filters (SessionsMapping 2, SessionsPipe 1,
+    // OrdersStream 2 and 3, AccountsStream 1) and EitherStream's draw nothing.
+    let out = run(&["check", dir]);
+    assert!(
+        stderr(&out).ends_with("checked 13 filters in 2 files: 0 errors, 7 warnings, 0 notes\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(run(&["check", "--deny-warnings", dir]).status.code(), Some(1));
 }
 
 /// The limit of 5 counts a filter whose pattern is chosen by `Fn::If` once (and one that

@@ -364,7 +364,7 @@ impl Cx<'_> {
                     }
                 }
             }
-            Site::Criteria { context, dialect, source, view, filters, span, key_span, built_by } => {
+            Site::Criteria { context, dialect, source, view, key_types, filters, span, key_span, built_by } => {
                 if let Some(name) = built_by {
                     self.push(
                         Severity::Note,
@@ -426,11 +426,14 @@ impl Cx<'_> {
                     }
                 }
                 let source = source.or(self.o.source).unwrap_or_else(|| infer_source(compiled.iter().map(|(_, p)| p)));
-                let mut lint = self.o.lint;
+                let mut lint = self.o.lint.clone();
                 if lint.stream_view_type.is_none() {
                     if let Some(t) = view.as_deref().and_then(|v| v.parse().ok()) {
                         lint = lint.stream_view_type(t);
                     }
+                }
+                if lint.attribute_types.is_empty() {
+                    lint = lint.attribute_types(key_types.iter().cloned());
                 }
                 // Lints are each pattern's own, so each pattern is linted alone: the values of an
                 // `Fn::If` are not filters of one list, and a list over the limit is still linted.
@@ -591,7 +594,8 @@ mod tests {
     fn fixtures() -> Vec<(PathBuf, Vec<u8>)> {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/templates");
         let mut files = Vec::new();
-        for dir in ["bad", "good", "good/cdk.out", "if", "public", "public/serverless-eventBridge-fixture"] {
+        for dir in ["bad", "good", "good/cdk.out", "if", "keytypes", "public", "public/serverless-eventBridge-fixture"]
+        {
             let mut found = Vec::new();
             walk(&root.join(dir), &mut found).unwrap();
             for f in found {

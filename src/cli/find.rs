@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 
+use eventsift::lambda::AttributeType;
 use eventsift::{Dialect, Source};
 
 use super::doc::{scalar_text, to_json, Kind, Mapped, Node};
@@ -41,6 +42,9 @@ pub enum Site {
         source: Option<Source>,
         /// A DynamoDB stream's view type, when the table is in the same template.
         view: Option<String>,
+        /// The declared types of the DynamoDB table's key attributes (its `AttributeDefinitions`),
+        /// when the table is in the same template.
+        key_types: Vec<(String, AttributeType)>,
         filters: Vec<PatternSite>,
         /// The FilterCriteria node (for findings about the whole).
         span: Range<usize>,
@@ -414,6 +418,7 @@ fn criteria_value(file: &str, node: &Node, context: String, shape: &Shape, depth
             dialect: shape.dialect,
             source: shape.source,
             view: None,
+            key_types: Vec::new(),
             filters: Vec::new(),
             span: node.span.clone(),
             key_span: node.span.clone(),
@@ -430,6 +435,7 @@ fn criteria_value(file: &str, node: &Node, context: String, shape: &Shape, depth
             dialect: shape.dialect,
             source: shape.source,
             view: None,
+            key_types: Vec::new(),
             filters: Vec::new(),
             span: node.span.clone(),
             key_span: node.span.clone(),
@@ -475,6 +481,7 @@ fn filters_value(
         dialect: shape.dialect,
         source: shape.source,
         view: None,
+        key_types: Vec::new(),
         filters,
         span,
         key_span,
@@ -515,6 +522,40 @@ fn stream_view_at(arn: &Node, resources: &Node, depth: usize) -> Option<String> 
     if let Some(values) = chosen_values(arn, depth) {
         return agreed(values.into_iter().map(|(_, v)| stream_view_at(v, resources, depth + 1)));
     }
+    let spec = stream_table(arn, resources)?.get("Properties")?.get("StreamSpecification")?;
+    spec.get("StreamViewType")?.as_str().map(str::to_string)
+}
+
+/// The declared types of the key attributes (`AttributeDefinitions`: `AttributeName`,
+/// `AttributeType` `S`, `N` or `B`) of the DynamoDB table whose stream `arn` names, when that
+/// table is in the template (through an `Fn::If` whose values agree); empty otherwise. Definitions
+/// that are not plain strings (an intrinsic) are left out.
+fn key_types(arn: &Node, resources: &Node) -> Vec<(String, AttributeType)> {
+    key_types_at(arn, resources, 0).unwrap_or_default()
+}
+
+fn key_types_at(arn: &Node, resources: &Node, depth: usize) -> Option<Vec<(String, AttributeType)>> {
+    if let Some(values) = chosen_values(arn, depth) {
+        return agreed(values.into_iter().map(|(_, v)| key_types_at(v, resources, depth + 1)));
+    }
+    let table = stream_table(arn, resources)?;
+    let definitions = table.get("Properties").and_then(|p| p.get("AttributeDefinitions"));
+    Some(
+        definitions
+            .map(|d| d.items())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|d| {
+                let name = d.get("AttributeName")?.scalar_text()?;
+                Some((name.to_string(), d.get("AttributeType")?.scalar_text()?.parse().ok()?))
+            })
+            .collect(),
+    )
+}
+
+/// The DynamoDB table (`AWS::DynamoDB::Table` or `GlobalTable`) of the template whose stream `arn`
+/// names (`!GetAtt Table.StreamArn`, `Fn::GetAtt`), not through `Fn::If`.
+fn stream_table<'a>(arn: &Node, resources: &'a Node) -> Option<&'a Node> {
     let logical = match (&arn.tag, &arn.kind) {
         (Some(tag), Kind::Scalar { value, .. }) if tag == "!GetAtt" => value.split_once('.')?.0.to_string(),
         (Some(tag), Kind::Seq(items)) if tag == "!GetAtt" => items.first()?.scalar_text()?.to_string(),
@@ -529,15 +570,15 @@ fn stream_view_at(arn: &Node, resources: &Node, depth: usize) -> Option<String> 
     if !matches!(table.get("Type")?.as_str()?, "AWS::DynamoDB::Table" | "AWS::DynamoDB::GlobalTable") {
         return None;
     }
-    let spec = table.get("Properties")?.get("StreamSpecification")?;
-    spec.get("StreamViewType")?.as_str().map(str::to_string)
+    Some(table)
 }
 
-/// Sets the view type of criteria sites from the event-source ARN.
+/// Sets the view type and the key attribute types of criteria sites from the event-source ARN.
 fn with_view(mut sites: Vec<Site>, arn: Option<&Node>, resources: &Node) -> Vec<Site> {
     for site in &mut sites {
-        if let Site::Criteria { view, .. } = site {
+        if let Site::Criteria { view, key_types: types, .. } = site {
             *view = arn.and_then(|a| stream_view(a, resources));
+            *types = arn.map(|a| key_types(a, resources)).unwrap_or_default();
         }
     }
     sites
@@ -758,14 +799,14 @@ fn serverless(file: &str, root: &Node, out: &mut Vec<Site>) {
                             .scalar_text()
                             .filter(|t| t.contains("${"))
                             .map(|t| format!("the Serverless variable {}", t.trim()));
+                        let resources = root.get("resources").and_then(|r| r.get("Resources"));
+                        let arn = body.get("arn");
                         out.push(Site::Criteria {
                             context: format!("{context}.filterPatterns"),
                             dialect: Dialect::LambdaEsm,
                             source,
-                            view: root
-                                .get("resources")
-                                .and_then(|r| r.get("Resources"))
-                                .and_then(|r| body.get("arn").and_then(|a| stream_view(a, r))),
+                            view: resources.and_then(|r| arn.and_then(|a| stream_view(a, r))),
+                            key_types: resources.zip(arn).map(|(r, a)| key_types(a, r)).unwrap_or_default(),
                             filters,
                             span: patterns.span.clone(),
                             key_span,
@@ -797,6 +838,7 @@ fn serverless_pipes(file: &str, root: &Node, out: &mut Vec<Site>) {
             _ => body.get("arn").and_then(|a| arn_source(a, resources)),
         });
         let view = origin.and_then(|(_, body)| stream_view(body.get("arn")?, resources?));
+        let types = origin.and_then(|(_, body)| Some(key_types(body.get("arn")?, resources?))).unwrap_or_default();
         let built_by = filter.intrinsic().or_else(|| {
             filter.scalar_text().filter(|t| t.contains("${")).map(|t| format!("the Serverless variable {}", t.trim()))
         });
@@ -816,6 +858,7 @@ fn serverless_pipes(file: &str, root: &Node, out: &mut Vec<Site>) {
             dialect: Dialect::Pipes,
             source,
             view,
+            key_types: types,
             filters,
             span: filter.span.clone(),
             key_span: pipe.key("filter").map_or(filter.span.clone(), |k| k.span.clone()),

@@ -1,6 +1,7 @@
 //! Lints: filters that are valid but can never do what their author meant (SPEC §4.4, §5.4).
 //! Warnings, not errors: Lambda accepts these filters.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use super::filter::Filter;
@@ -76,14 +77,53 @@ pub enum DataFormat {
     Text,
 }
 
+/// The type of a DynamoDB key attribute, as a table declares it (`AttributeDefinitions`'
+/// `AttributeType`): in stream records the attribute always sits under this type key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AttributeType {
+    /// `S`: a string.
+    String,
+    /// `N`: a number.
+    Number,
+    /// `B`: binary.
+    Binary,
+}
+
+impl AttributeType {
+    /// The type key of the attribute's values in stream records: `S`, `N` or `B`.
+    pub fn type_key(self) -> &'static str {
+        match self {
+            AttributeType::String => "S",
+            AttributeType::Number => "N",
+            AttributeType::Binary => "B",
+        }
+    }
+}
+
+impl std::str::FromStr for AttributeType {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<AttributeType, String> {
+        match s {
+            "S" => Ok(AttributeType::String),
+            "N" => Ok(AttributeType::Number),
+            "B" => Ok(AttributeType::Binary),
+            _ => Err(format!("unknown attribute type {s:?}: S, N or B")),
+        }
+    }
+}
+
 /// What the linter may assume about the records.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LintOptions {
     /// The DynamoDB stream's view type, when known.
     pub stream_view_type: Option<StreamViewType>,
     /// The format of the payloads, when known.
     pub data_format: Option<DataFormat>,
+    /// The declared types of the DynamoDB table's key attributes (its `AttributeDefinitions`: the
+    /// table's and its indexes' key attributes), by attribute name.
+    pub attribute_types: BTreeMap<String, AttributeType>,
 }
 
 impl LintOptions {
@@ -96,6 +136,33 @@ impl LintOptions {
     /// Declares the payload format.
     pub fn data_format(mut self, f: DataFormat) -> Self {
         self.data_format = Some(f);
+        self
+    }
+
+    /// Declares the types of the DynamoDB table's key attributes, as its `AttributeDefinitions`
+    /// do (added to those already declared; a name declared again takes the new type). In a
+    /// stream record such an attribute always carries its declared type key, in `Keys`,
+    /// `NewImage` and `OldImage` alike, so a condition on it under another type key never matches
+    /// (`key-type-mismatch`; `{"exists": false}` aside, which always does).
+    ///
+    /// ```
+    /// use eventsift::lambda::{AttributeType, Filter, LintOptions};
+    /// use eventsift::Source;
+    ///
+    /// let f = Filter::new(
+    ///     r#"{"Filters": [{"Pattern": "{\"dynamodb\": {\"Keys\": {\"pk\": {\"N\": [\"42\"]}}}}"}]}"#,
+    ///     Source::DynamoDb,
+    /// )?;
+    /// assert!(f.lints().is_empty());
+    /// let options = LintOptions::default()
+    ///     .attribute_types([("pk", AttributeType::String), ("sk", AttributeType::Number)]);
+    /// let lints = f.lints_with(&options);
+    /// assert_eq!(lints[0].code, "key-type-mismatch");
+    /// assert_eq!(lints[0].fix, r#"use the declared type key: {"pk": {"S": ["42"]}}"#);
+    /// # Ok::<(), eventsift::Error>(())
+    /// ```
+    pub fn attribute_types<K: Into<String>>(mut self, types: impl IntoIterator<Item = (K, AttributeType)>) -> Self {
+        self.attribute_types.extend(types.into_iter().map(|(k, t)| (k.into(), t)));
         self
     }
 }
@@ -131,7 +198,15 @@ impl Filter {
     pub fn lints_with(&self, options: &LintOptions) -> Vec<Lint> {
         let mut out = Vec::new();
         for (i, pattern) in self.patterns().iter().enumerate() {
-            let mut cx = Cx { filter: self, index: i, source: self.source(), text: pattern.source(), out: Vec::new() };
+            let mut cx = Cx {
+                filter: self,
+                index: i,
+                source: self.source(),
+                text: pattern.source(),
+                options,
+                keys: Vec::new(),
+                out: Vec::new(),
+            };
             cx.object(pattern.ast(), "");
             cx.branches(pattern.ast(), pattern.compiled(), options);
             out.extend(cx.out);
@@ -209,6 +284,10 @@ struct Cx<'a> {
     index: usize,
     source: Source,
     text: &'a str,
+    options: &'a LintOptions,
+    /// The keys from the top to the field being walked: each key, its span, and the number of
+    /// path segments up to and including it (a key may hold several: `"dynamodb.Keys"`).
+    keys: Vec<(String, Span, usize)>,
     out: Vec<Lint>,
 }
 
@@ -241,10 +320,12 @@ impl Cx<'_> {
                         );
                     }
                     let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
+                    self.keys.push((key.clone(), *key_span, path.split('.').count()));
                     match value {
                         FieldValue::Object(inner) => self.object(inner, &path),
                         FieldValue::Leaf { conditions, span } => self.leaf(&path, *key_span, *span, conditions),
                     }
+                    self.keys.pop();
                 }
                 Member::Or { branches, .. } => {
                     for b in branches {
@@ -358,9 +439,58 @@ impl Cx<'_> {
         }
         if self.source == Source::DynamoDb && segments.len() >= 3 && segments[0] == "dynamodb" {
             if let "NewImage" | "OldImage" | "Keys" = segments[1] {
+                self.key_type(&segments, leaf_span, conditions);
                 self.attribute(&segments[2..], path, key_span, leaf_span, conditions);
             }
         }
+    }
+
+    /// A condition on a key attribute of the table (`dynamodb.Keys.pk.N`, `dynamodb.NewImage.sk.S…`)
+    /// under another type key than the declared one: the record never has that field, so only
+    /// `{"exists": false}` matches.
+    fn key_type(&mut self, segments: &[&str], leaf_span: Span, conditions: &[Condition]) {
+        let [_, _, attr, used, ..] = segments else { return };
+        let Some(declared) = self.options.attribute_types.get(*attr) else { return };
+        let declared = declared.type_key();
+        if *used == declared || !TYPE_KEYS.contains(used) {
+            return;
+        }
+        if conditions.iter().any(|c| matches!(c.test, Test::Exists(false))) {
+            return;
+        }
+        let Some(span) = self.segment_span(3) else { return };
+        // The conditions carry over when they compare strings as the declared type's do.
+        let value =
+            if segments.len() == 4 && matches!(*used, "S" | "N" | "B") { &self.text[leaf_span.range()] } else { "..." };
+        self.push(
+            "key-type-mismatch",
+            span,
+            format!(
+                "the table declares \"{attr}\" as type {declared}, so stream records always carry it as \
+                 {{\"{declared}\": ...}}, never under \"{used}\": no record can match this condition"
+            ),
+            format!("use the declared type key: {{\"{attr}\": {{\"{declared}\": {value}}}}}"),
+        );
+    }
+
+    /// The span of path segment `at` (0-based) of the field being walked: its key's, or the part
+    /// of a dotted key that holds it when the key is written without escapes.
+    fn segment_span(&self, at: usize) -> Option<Span> {
+        let mut first = 0;
+        for (key, span, end) in &self.keys {
+            if at < *end {
+                let raw = &self.text[span.range()];
+                if *end - first == 1 || raw.get(1..raw.len().saturating_sub(1)) != Some(key.as_str()) {
+                    return Some(*span);
+                }
+                let before: usize = key.split('.').take(at - first).map(|s| s.len() + 1).sum();
+                let len = key.split('.').nth(at - first)?.len();
+                let start = span.start + 1 + before;
+                return Some(Span::new(start, start + len));
+            }
+            first = *end;
+        }
+        None
     }
 
     /// `rest`: the path below `NewImage`/`OldImage`/`Keys`, starting with an attribute name.
@@ -761,6 +891,79 @@ mod tests {
         let found = lints(d, r#"{"dynamodb": {"OldImage": {"a": {"S": ["x"]}}}}"#, keys_only);
         assert_eq!(found, [("image-absent-for-stream", "\\\"OldImage\\\"".to_string())]);
         assert_eq!(codes(d, r#"{"eventSourceARN": ["arn"], "eventName": ["INSERT"]}"#), ["poller-field"]);
+    }
+
+    #[test]
+    fn key_type_lints() {
+        let d = Source::DynamoDb;
+        let table = LintOptions::default().attribute_types([
+            ("pk", AttributeType::String),
+            ("sk", AttributeType::Number),
+            ("blob", AttributeType::Binary),
+        ]);
+        let key = |pattern: &str| lints(d, pattern, table.clone());
+        let at = |code: &'static str, text: &str| vec![(code, text.to_string())];
+        // Keys, each image, nested below the wrong type key, a dotted key: at the type key used.
+        assert_eq!(key(r#"{"dynamodb": {"Keys": {"pk": {"N": ["42"]}}}}"#), at("key-type-mismatch", r#"\"N\""#));
+        assert_eq!(
+            key(r#"{"dynamodb": {"NewImage": {"sk": {"S": [{"prefix": "A"}]}}}}"#),
+            at("key-type-mismatch", r#"\"S\""#)
+        );
+        assert_eq!(key(r#"{"dynamodb": {"OldImage": {"blob": {"S": ["x"]}}}}"#), at("key-type-mismatch", r#"\"S\""#));
+        assert_eq!(
+            key(r#"{"dynamodb": {"OldImage": {"pk": {"M": {"a": {"S": ["x"]}, "b": {"N": ["1"]}}}}}}"#),
+            at("key-type-mismatch", r#"\"M\""#)
+        );
+        assert_eq!(key(r#"{"dynamodb.Keys.pk.N": ["42"]}"#), at("key-type-mismatch", "N"));
+        // In `$or` branches: only the wrong one.
+        assert_eq!(
+            key(
+                r#"{"$or": [{"dynamodb": {"NewImage": {"pk": {"S": ["a"]}}}}, {"dynamodb": {"OldImage": {"sk": {"BOOL": [true]}}}}]}"#
+            ),
+            at("key-type-mismatch", r#"\"BOOL\""#)
+        );
+        assert_eq!(
+            key(r#"{"dynamodb": {"Keys": {"$or": [{"pk": {"S": ["a"]}}, {"pk": {"NULL": [true]}}]}}}"#),
+            at("key-type-mismatch", r#"\"NULL\""#)
+        );
+        // A missing field matches `exists: false` only: anything-but and `exists: true` never match.
+        assert_eq!(key(r#"{"dynamodb": {"NewImage": {"pk": {"N": [{"exists": false}]}}}}"#), vec![]);
+        assert_eq!(key(r#"{"dynamodb": {"NewImage": {"pk": {"N": ["1", {"exists": false}]}}}}"#), vec![]);
+        assert_eq!(
+            key(r#"{"dynamodb": {"NewImage": {"pk": {"N": [{"exists": true}]}}}}"#),
+            at("key-type-mismatch", r#"\"N\""#)
+        );
+        assert_eq!(
+            key(r#"{"dynamodb": {"NewImage": {"sk": {"S": [{"anything-but": ["x"]}]}}}}"#),
+            at("key-type-mismatch", r#"\"S\""#)
+        );
+        // The declared types, attributes not declared, other places, unknown type keys: nothing.
+        assert_eq!(
+            key(
+                r#"{"dynamodb": {"Keys": {"pk": {"S": ["a"]}, "sk": {"N": ["1"]}}, "NewImage": {"blob": {"B": ["AA=="]}}}}"#
+            ),
+            vec![]
+        );
+        assert_eq!(key(r#"{"dynamodb": {"NewImage": {"status": {"N": ["1"]}}}}"#), vec![]);
+        assert_eq!(key(r#"{"dynamodb": {"NewImage": {"other": {"M": {"pk": {"N": ["1"]}}}}}}"#), vec![]);
+        assert_eq!(key(r#"{"dynamodb": {"SequenceNumber": ["1"], "pk": {"N": ["1"]}}}"#), vec![]);
+        assert_eq!(key(r#"{"dynamodb": {"Keys": {"pk": {"s": ["a"]}}}}"#), at("unknown-type-key", r#"\"s\""#));
+        assert_eq!(codes(d, r#"{"dynamodb": {"Keys": {"pk": {"N": ["42"]}}}}"#), Vec::<&str>::new());
+        assert_eq!(lints(Source::Sqs, r#"{"body": {"Keys": {"pk": {"N": ["42"]}}}}"#, table.clone()), vec![]);
+        // What it says.
+        let doc =
+            r#"{"Filters": [{"Pattern": "{\"dynamodb\": {\"NewImage\": {\"sk\": {\"S\": [{\"prefix\": \"A\"}]}}}}"}]}"#;
+        let l = &Filter::new(doc, d).unwrap().lints_with(&table)[0];
+        assert_eq!(
+            l.message,
+            r#"the table declares "sk" as type N, so stream records always carry it as {"N": ...}, never under "S": no record can match this condition"#
+        );
+        assert_eq!(l.fix, r#"use the declared type key: {"sk": {"N": [{"prefix": "A"}]}}"#);
+        assert_eq!((l.line, l.column, &doc[l.span.range()]), (1, 67, r#"\"S\""#));
+        // The conditions are carried into the fix only from another string-valued type key.
+        let doc = r#"{"Filters": [{"Pattern": "{\"dynamodb\": {\"Keys\": {\"pk\": {\"BOOL\": [true]}}}}"}]}"#;
+        let l = &Filter::new(doc, d).unwrap().lints_with(&table)[0];
+        assert_eq!(l.fix, r#"use the declared type key: {"pk": {"S": ...}}"#);
     }
 
     #[test]

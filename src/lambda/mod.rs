@@ -18,7 +18,7 @@ pub use criteria::FilterCriteria;
 pub use events::LambdaRecord;
 pub use filter::{Filter, FilterBuilder, Mismatch, Scratch, Sift, Verdict, DEFAULT_MAX_FILTERS, MAX_FILTERS};
 pub use kinesis::KinesisFields;
-pub use lint::{DataFormat, Lint, LintOptions, StreamViewType};
+pub use lint::{AttributeType, DataFormat, Lint, LintOptions, StreamViewType};
 pub use view::Payload;
 
 /// The kind of event source whose records a filter sees. Each source has one *data property* that

@@ -505,10 +505,9 @@ fn filter_value(
         }
         return;
     }
-    if let Some(p) = f.get(pattern_key) {
+    // The filter's `Pattern`, or the filter itself when an intrinsic builds it.
+    if let Some(p) = f.get(pattern_key).or_else(|| f.intrinsic().map(|_| f)) {
         pattern_sites(file, p, true, slot, branch, depth, out);
-    } else if f.intrinsic().is_some() {
-        pattern_sites(file, f, true, slot, branch, depth, out);
     }
 }
 
